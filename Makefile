@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine:
+#   make book   create .venv if needed, install requirements.txt, build the book into _build/html
+#   make test   the same set-up, a strict book build from scratch, then the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book book-strict test chromium exercises clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build .
+
+# Warnings are errors; a clean _build/html and .doctrees because an up-to-date build hides broken
+# references (the executed-notebook cache in _build/.jupyter_cache is kept).
+book-strict: $(STAMP)
+	rm -rf _build/html _build/.doctrees
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(STAMP) chromium book-strict
+	$(BIN)/python -m pytest
+
+# The browser tests need Debian's chromium.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium.sh
+
+# Regenerate the student notebooks in exercises/ from the instructor sources in solutions/.
+exercises: $(STAMP)
+	$(BIN)/python -m autograder.release
+
+clean:
+	rm -rf _build

@@ -1,0 +1,11 @@
+"""cnn2's course package: PyTorch reference implementations, the checks that grade students' numpy
+code against them, and (in later modules) the data pipeline, reference training and grading pipeline.
+
+Layout, one concept per module:
+
+- ``autograder.compare``: comparing a student's array with a reference, with plain-words failure messages.
+- ``autograder.reference.<topic>``: PyTorch reference implementations, float64.
+- ``autograder.checks.<topic>``: the checks that the exercise notebooks' test cells call.
+- ``autograder.checks.hints``: the catalogue of known mistakes and the hint each one gets.
+- ``autograder.release``: regenerates the student notebooks in ``exercises/`` with nbgrader.
+"""

@@ -1,0 +1,40 @@
+"""The catalogue of known mistakes: a short name for each, and the hint a student gets when a check
+recognises it. Checks name a mistake by its key; the message then quotes the hint."""
+
+HINTS: dict[str, str] = {
+    "no-max-subtraction": (
+        "exp() of large logits overflows to inf, and inf / inf is NaN. Subtract each row's maximum "
+        "from the logits before exponentiating: softmax(y - c) = softmax(y) for any constant c."),
+    "log-of-softmax": (
+        "log(softmax(y)) takes the log of a probability that underflowed to 0, giving inf. Compute "
+        "log-probabilities directly with log-sum-exp: log sigma(y)_i = y_i - max(y) - log sum_j exp(y_j - max(y))."),
+    "sum-instead-of-mean": (
+        "the result is N times too large: the loss is the mean over the batch, so divide the sum "
+        "(and its gradient) by the batch size N."),
+    "sign-flip": (
+        "the result has the wrong sign. dL/dy = sigma(y) - t (probabilities minus one-hot targets), and "
+        "the loss -sum t log sigma is positive."),
+    "transposed-gradient": (
+        "the gradient is transposed. dL/dW must have W's shape (C, D): dW = (sigma - t)^T x / N for "
+        "scores = x W^T + b."),
+    "per-sample-loss": (
+        "the function returned one loss per sample; return their mean, a single number."),
+    "integer-output": (
+        "the array holds integers; build it with a floating dtype (e.g. np.zeros(..., dtype=float))."),
+    "num-classes-ignored": (
+        "the number of columns must be num_classes, not labels.max() + 1: a batch need not contain "
+        "the highest class."),
+    "modified-input": (
+        "the function changed an array it was given (e.g. `y -= y.max()` or `x[i] += h` without "
+        "restoring it). Work on a copy, or restore the saved value."),
+    "jacobian-diagonal-only": (
+        "only the diagonal sigma_i is there: dsigma_i/dy_j = sigma_i (delta_ij - sigma_j) also has the "
+        "off-diagonal terms -sigma_i sigma_j, i.e. J = diag(sigma) - sigma sigma^T."),
+    "missing-bias-gradient-mean": (
+        "db is the mean over the batch of (sigma - t), one entry per class."),
+    "forward-difference": (
+        "(f(x + h) - f(x)) / h is a forward difference with error O(h); the centred difference "
+        "(f(x + h) - f(x - h)) / (2h) has error O(h^2)."),
+    "no-bias": (
+        "the bias b is missing from the scores: scores = x W^T + b."),
+}

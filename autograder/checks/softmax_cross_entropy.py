@@ -1,0 +1,300 @@
+"""Checks for assignment ``02-softmax-cross-entropy``: students' numpy code against PyTorch.
+
+``check_<function>`` is the visible self-check (seeded random inputs); ``check_<function>_edge_cases``
+is the hidden test (huge logits, underflowing probabilities, a batch of one, float32 inputs, inputs that
+must not be modified, shapes and dtypes). Each failure names a known mistake when it recognises one.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from autograder.compare import (assert_close, assert_floating, assert_shape, assert_unchanged,
+                                as_numeric_array, call_student, fail)
+from autograder.reference import softmax_cross_entropy as ref
+
+VISIBLE_SEED = 0
+
+
+def _logits_and_labels(rng: np.random.Generator, n: int, c: int, scale: float = 3.0):
+    """Random logits (n, c) float64 and labels (n,) int64."""
+    return rng.normal(scale=scale, size=(n, c)), rng.integers(0, c, size=n)
+
+
+def _huge_logits(rng: np.random.Generator, n: int, c: int, offset: float = 1000.0):
+    """Logits near +offset, where exp() overflows: (n, c) float64, labels (n,) int64."""
+    logits, labels = _logits_and_labels(rng, n, c)
+    return logits + offset, labels
+
+
+def _underflow_logits():
+    """Logits whose softmax has a probability below the smallest float64 (exp(-800) == 0.0).
+
+    Returns logits (2, 3) float64 and labels (2,) whose true-class probability underflows in row 0.
+    """
+    return np.array([[800.0, 0.0, 1.0], [1.0, 2.0, 3.0]]), np.array([1, 2])
+
+
+# --- what the known mistakes return on the same input (used to name a mistake, not to grade) -------
+
+def _softmax_without_max(y: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        e = np.exp(np.asarray(y, dtype=np.float64))
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def _cross_entropy_mistakes(logits: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
+    rows = np.arange(len(labels))
+    per_sample = ref.cross_entropy_per_sample(logits, labels)
+    with np.errstate(all="ignore"):
+        naive = -np.log(_softmax_without_max(logits)[rows, labels])
+        log_of_softmax = -np.log(ref.softmax(logits)[rows, labels])
+    return {"per-sample-loss": per_sample, "no-max-subtraction": naive.mean(),
+            "log-of-softmax": log_of_softmax.mean(), "sum-instead-of-mean": per_sample.sum(),
+            "sign-flip": -per_sample.mean()}
+
+
+def _gradient_mistakes(expected: np.ndarray, n: int, naive: np.ndarray | None = None) -> dict:
+    mistakes = {"sum-instead-of-mean": expected * n, "sign-flip": -expected}
+    if expected.ndim == 2:
+        mistakes["transposed-gradient"] = expected.T
+    if naive is not None:
+        mistakes["no-max-subtraction"] = naive
+    return mistakes
+
+
+def _call_unchanged(function: Callable, what: str, *args, **kwargs):
+    """Call ``function(*args, **kwargs)`` and fail if it modified any array among ``args``."""
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    before = [a.copy() for a in arrays]
+    result = call_student(function, what, *args, **kwargs)
+    for original, after in zip(before, arrays):
+        assert_unchanged(original, after, what)
+    return result
+
+
+# --- softmax ---------------------------------------------------------------------------------------
+
+def _check_softmax_on(softmax: Callable, y: np.ndarray, what: str, rtol: float, atol: float):
+    result = as_numeric_array(_call_unchanged(softmax, what, y), what)
+    assert_floating(result, what, at_least=y.dtype)
+    assert_close(result, ref.softmax(y), what, rtol=rtol, atol=atol,
+                 mistakes={"no-max-subtraction": _softmax_without_max(y)})
+    row_sums = result.astype(np.float64).sum(axis=1)
+    if not np.allclose(row_sums, 1.0, atol=max(atol, 1e-6) * y.shape[1]):
+        fail(what, f"rows must sum to 1; row sums are {row_sums}.")
+
+
+def check_softmax(softmax: Callable) -> None:
+    """Visible check of ``softmax(y)``: (N, C) float -> (N, C), rows summing to 1."""
+    rng = np.random.default_rng(VISIBLE_SEED)
+    y, _ = _logits_and_labels(rng, 4, 5)
+    _check_softmax_on(softmax, y, "softmax(y) on random logits of shape (4, 5)", 1e-7, 1e-12)
+
+
+def check_softmax_edge_cases(softmax: Callable, seed: int) -> None:
+    """Hidden check: huge logits, underflowing probabilities, a batch of one, float32, no mutation."""
+    rng = np.random.default_rng(seed)
+    y, _ = _huge_logits(rng, 3, 6)
+    _check_softmax_on(softmax, y, "softmax(y) on huge logits (around +1000)", 1e-7, 1e-12)
+    _check_softmax_on(softmax, -y, "softmax(y) on very negative logits (around -1000)", 1e-7, 1e-12)
+    y, _ = _underflow_logits()
+    _check_softmax_on(softmax, y, "softmax(y) with a probability that underflows to 0", 1e-7, 1e-12)
+    y, _ = _logits_and_labels(rng, 1, 7)
+    _check_softmax_on(softmax, y, "softmax(y) on a batch of one, shape (1, 7)", 1e-7, 1e-12)
+    y, _ = _logits_and_labels(rng, 5, 4)
+    _check_softmax_on(softmax, y.astype(np.float32), "softmax(y) on float32 logits", 1e-5, 1e-7)
+
+
+# --- one_hot ---------------------------------------------------------------------------------------
+
+def _check_one_hot_on(one_hot: Callable, labels: np.ndarray, num_classes: int, what: str):
+    result = as_numeric_array(_call_unchanged(one_hot, what, labels, num_classes), what)
+    expected = ref.one_hot(labels, num_classes)
+    wrong_width = ref.one_hot(labels, int(labels.max()) + 1)
+    assert_shape(result, expected.shape, what, {"num-classes-ignored": wrong_width})
+    assert_floating(result, what)
+    assert_close(result, expected, what, rtol=0, atol=0)
+
+
+def check_one_hot(one_hot: Callable) -> None:
+    """Visible check of ``one_hot(labels, num_classes)``: (N,) int -> (N, C) float."""
+    _check_one_hot_on(one_hot, np.array([0, 2, 1, 2]), 3, "one_hot([0, 2, 1, 2], 3)")
+
+
+def check_one_hot_edge_cases(one_hot: Callable, seed: int) -> None:
+    """Hidden check: classes absent from the batch, a batch of one, int32 labels, no mutation."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, size=9)
+    _check_one_hot_on(one_hot, labels, 10, "one_hot(labels, 10) when the batch holds only classes 0-3")
+    _check_one_hot_on(one_hot, np.array([6]), 7, "one_hot on a batch of one label, the last class")
+    _check_one_hot_on(one_hot, labels.astype(np.int32), 5, "one_hot on int32 labels")
+
+
+# --- cross_entropy ---------------------------------------------------------------------------------
+
+def _check_cross_entropy_on(cross_entropy: Callable, logits, labels, what, rtol=1e-7, atol=1e-10):
+    result = as_numeric_array(_call_unchanged(cross_entropy, what, logits, labels), what)
+    assert_close(result, ref.cross_entropy(logits, labels), what, rtol=rtol, atol=atol,
+                 mistakes=_cross_entropy_mistakes(logits, labels))
+
+
+def check_cross_entropy(cross_entropy: Callable) -> None:
+    """Visible check of ``cross_entropy(logits, labels)``: the batch mean, a single number."""
+    rng = np.random.default_rng(VISIBLE_SEED)
+    logits, labels = _logits_and_labels(rng, 6, 4)
+    _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on random logits (6, 4)")
+
+
+def check_cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
+    """Hidden check: huge logits, a true-class probability that underflows, a batch of one, float32."""
+    rng = np.random.default_rng(seed)
+    logits, labels = _huge_logits(rng, 4, 5)
+    _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on huge logits (around +1000)")
+    logits, labels = _underflow_logits()
+    _check_cross_entropy_on(cross_entropy, logits, labels,
+                            "cross_entropy when the true class's probability underflows (loss 800)")
+    logits, labels = _logits_and_labels(rng, 1, 5)
+    _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on a batch of one")
+    logits, labels = _logits_and_labels(rng, 8, 3)
+    _check_cross_entropy_on(cross_entropy, logits.astype(np.float32), labels,
+                            "cross_entropy on float32 logits", rtol=1e-5, atol=1e-6)
+
+
+# --- cross_entropy_grad ----------------------------------------------------------------------------
+
+def _check_cross_entropy_grad_on(grad: Callable, logits, labels, what, rtol=1e-7, atol=1e-12):
+    result = as_numeric_array(_call_unchanged(grad, what, logits, labels), what)
+    expected = ref.cross_entropy_grad(logits, labels)
+    naive = (_softmax_without_max(logits) - ref.one_hot(labels, logits.shape[1])) / len(labels)
+    assert_close(result, expected, what, rtol=rtol, atol=atol,
+                 mistakes=_gradient_mistakes(expected, len(labels), naive))
+
+
+def check_cross_entropy_grad(cross_entropy_grad: Callable) -> None:
+    """Visible check of ``cross_entropy_grad(logits, labels)`` against autograd: (N, C)."""
+    rng = np.random.default_rng(VISIBLE_SEED)
+    logits, labels = _logits_and_labels(rng, 6, 4)
+    _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
+                                 "cross_entropy_grad on random logits (6, 4)")
+
+
+def check_cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> None:
+    """Hidden check: huge logits, underflow, a batch of one, float32, no mutation."""
+    rng = np.random.default_rng(seed)
+    logits, labels = _huge_logits(rng, 4, 5)
+    _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
+                                 "cross_entropy_grad on huge logits (around +1000)")
+    logits, labels = _underflow_logits()
+    _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
+                                 "cross_entropy_grad when a probability underflows")
+    logits, labels = _logits_and_labels(rng, 1, 6)
+    _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels, "cross_entropy_grad on a batch of one")
+    logits, labels = _logits_and_labels(rng, 7, 3)
+    _check_cross_entropy_grad_on(cross_entropy_grad, logits.astype(np.float32), labels,
+                                 "cross_entropy_grad on float32 logits", rtol=1e-5, atol=1e-7)
+
+
+# --- softmax_jacobian ------------------------------------------------------------------------------
+
+def _check_jacobian_on(softmax_jacobian: Callable, y: np.ndarray, what: str, rtol=1e-7, atol=1e-12):
+    result = as_numeric_array(_call_unchanged(softmax_jacobian, what, y), what)
+    expected = ref.softmax_jacobian(y)
+    sigma = ref.softmax(y[None].astype(np.float64))[0]
+    assert_close(result, expected, what, rtol=rtol, atol=atol,
+                 mistakes={"jacobian-diagonal-only": np.diag(sigma), "sign-flip": -expected,
+                           "no-max-subtraction": np.full_like(expected, np.nan)})
+
+
+def check_softmax_jacobian(softmax_jacobian: Callable) -> None:
+    """Visible check of ``softmax_jacobian(y)``: (C,) -> (C, C), J[i, j] = dsigma_i/dy_j."""
+    rng = np.random.default_rng(VISIBLE_SEED)
+    _check_jacobian_on(softmax_jacobian, rng.normal(size=4), "softmax_jacobian on a random y of shape (4,)")
+
+
+def check_softmax_jacobian_edge_cases(softmax_jacobian: Callable, seed: int) -> None:
+    """Hidden check: huge logits, a single class, float32, no mutation."""
+    rng = np.random.default_rng(seed)
+    _check_jacobian_on(softmax_jacobian, rng.normal(size=5) + 1000.0,
+                       "softmax_jacobian on huge logits (around +1000)")
+    _check_jacobian_on(softmax_jacobian, np.array([2.5]), "softmax_jacobian of a single class (C = 1)")
+    _check_jacobian_on(softmax_jacobian, rng.normal(size=3).astype(np.float32),
+                       "softmax_jacobian on float32 logits", rtol=1e-5, atol=1e-7)
+
+
+# --- linear_softmax_loss_and_grads -----------------------------------------------------------------
+
+def _check_linear_on(function: Callable, x, W, b, labels, what, rtol=1e-7, atol=1e-12):
+    result = _call_unchanged(function, what, x, W, b, labels)
+    if not isinstance(result, (tuple, list)) or len(result) != 3:
+        fail(what, f"must return a tuple (loss, dW, db); got {type(result).__name__}"
+                   + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "") + ".")
+    loss, dW, db = result
+    expected_loss, expected_dW, expected_db = ref.linear_softmax_loss_and_grads(x, W, b, labels)
+    n = len(labels)
+    no_bias_loss = ref.cross_entropy(x @ W.T, labels)
+    assert_close(loss, expected_loss, f"{what}, the loss", rtol=rtol, atol=atol,
+                 mistakes={"no-bias": no_bias_loss, "sum-instead-of-mean": expected_loss * n,
+                           "sign-flip": -expected_loss})
+    assert_close(dW, expected_dW, f"{what}, dW", rtol=rtol, atol=atol,
+                 mistakes=_gradient_mistakes(expected_dW, n))
+    assert_close(db, expected_db, f"{what}, db", rtol=rtol, atol=atol,
+                 mistakes=_gradient_mistakes(expected_db, n))
+
+
+def _linear_problem(rng: np.random.Generator, n: int, d: int, c: int, scale: float = 1.0):
+    x = rng.normal(size=(n, d))
+    return x, rng.normal(scale=scale, size=(c, d)), rng.normal(size=c), rng.integers(0, c, size=n)
+
+
+def check_linear_softmax_loss_and_grads(function: Callable) -> None:
+    """Visible check of ``linear_softmax_loss_and_grads(x, W, b, labels)`` against autograd."""
+    rng = np.random.default_rng(VISIBLE_SEED)
+    _check_linear_on(function, *_linear_problem(rng, 5, 6, 3),
+                     "linear_softmax_loss_and_grads with x (5, 6), W (3, 6), b (3,)")
+
+
+def check_linear_softmax_loss_and_grads_edge_cases(function: Callable, seed: int) -> None:
+    """Hidden check: huge scores, a batch of one, D == C, no mutation of x, W or b."""
+    rng = np.random.default_rng(seed)
+    _check_linear_on(function, *_linear_problem(rng, 6, 4, 5, scale=400.0),
+                     "linear_softmax_loss_and_grads with huge scores (|W| around 400)")
+    _check_linear_on(function, *_linear_problem(rng, 1, 7, 3), "linear_softmax_loss_and_grads on a batch of one")
+    _check_linear_on(function, *_linear_problem(rng, 8, 4, 4),
+                     "linear_softmax_loss_and_grads with a square W (4, 4)")
+
+
+# --- numerical_gradient ----------------------------------------------------------------------------
+
+def _check_numerical_gradient_on(numerical_gradient, f, x, expected, what, rtol, atol, mistakes=None, **kw):
+    result = _call_unchanged(numerical_gradient, what, f, x, **kw)
+    assert_close(result, expected, what, rtol=rtol, atol=atol, mistakes=mistakes)
+
+
+def check_numerical_gradient(numerical_gradient: Callable) -> None:
+    """Visible check of ``numerical_gradient(f, x, h=1e-5)`` on f(x) = sum(x sin x), x (3, 4)."""
+    rng = np.random.default_rng(VISIBLE_SEED)
+    x = rng.normal(size=(3, 4))
+    _check_numerical_gradient_on(numerical_gradient, lambda v: np.sum(v * np.sin(v)), x,
+                                 np.sin(x) + x * np.cos(x), "numerical_gradient of sum(x * sin(x))",
+                                 rtol=1e-6, atol=1e-8)
+
+
+def check_numerical_gradient_edge_cases(numerical_gradient: Callable, seed: int) -> None:
+    """Hidden check: centred (not forward) differences, any shape, f sees x's shape, x restored."""
+    rng = np.random.default_rng(seed)
+    h = 1e-3
+    x = rng.normal(size=(2, 3, 2))
+    _check_numerical_gradient_on(
+        numerical_gradient, lambda v: np.sum(v ** 3), x, 3 * x ** 2 + h ** 2,
+        "numerical_gradient of sum(x**3) with h=1e-3 on x of shape (2, 3, 2)", rtol=1e-9, atol=1e-12,
+        mistakes={"forward-difference": 3 * x ** 2 + 3 * x * h + h ** 2}, h=h)
+    M = rng.normal(size=(3, 3))
+    X = rng.normal(size=(3, 2))
+    _check_numerical_gradient_on(
+        numerical_gradient, lambda v: np.sum(np.tanh(M @ v)), X, M.T @ (1 - np.tanh(M @ X) ** 2),
+        "numerical_gradient of sum(tanh(M @ X)) for a matrix X (3, 2)", rtol=1e-6, atol=1e-8)
+    v = rng.normal(size=5)
+    _check_numerical_gradient_on(numerical_gradient, lambda u: float(u @ u), v, 2 * v,
+                                 "numerical_gradient of u @ u for a vector u (5,)", rtol=1e-6, atol=1e-8)

@@ -1,0 +1,117 @@
+"""Compare what a student's function returned with a reference, and explain any difference.
+
+Every check in the course fails through :class:`CheckFailure` with a message that says, in plain words,
+what was expected, what came back and where (shape, first mismatching index, relative error), and, when
+the wrong result matches one of the known mistakes handed in, names the mistake and gives its hint.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from autograder.checks.hints import HINTS
+
+
+class CheckFailure(AssertionError):
+    """A student's function gave a wrong result; the message explains how."""
+
+
+def fail(what: str, problem: str, mistake: str | None = None) -> None:
+    """Raise :class:`CheckFailure` for ``what`` (e.g. ``"softmax(y) on huge logits"``)."""
+    message = f"{what}: {problem}"
+    if mistake is not None:
+        message += f"\nLikely mistake: {mistake}. {HINTS[mistake]}"
+    raise CheckFailure(message)
+
+
+def as_numeric_array(value: Any, what: str) -> np.ndarray:
+    """Convert a student's return value to an ndarray of numbers, or fail saying why it is not one."""
+    if value is None:
+        fail(what, "returned None. Did the function forget its `return` statement?")
+    if isinstance(value, (tuple, list)) and len(value) and isinstance(value[0], np.ndarray):
+        fail(what, f"returned a {type(value).__name__} of arrays where one array was expected.")
+    try:
+        array = np.asarray(value)
+    except Exception as error:  # a ragged list, an object that refuses conversion, ...
+        fail(what, f"returned {type(value).__name__}, which is not an array of numbers ({error}).")
+    if array.dtype.kind not in "biuf":
+        fail(what, f"returned an array of dtype {array.dtype}; expected numbers.")
+    return array
+
+
+def assert_shape(actual: np.ndarray, shape: tuple[int, ...], what: str,
+                 mistakes: Mapping[str, np.ndarray] | None = None) -> None:
+    """Fail unless ``actual.shape == shape``; a shape matching a known mistake's result names it."""
+    if actual.shape == tuple(shape):
+        return
+    mistake = next((name for name, wrong in (mistakes or {}).items()
+                    if np.shape(wrong) == actual.shape), None)
+    fail(what, f"expected an array of shape {tuple(shape)}, got shape {actual.shape}.", mistake)
+
+
+def assert_floating(actual: np.ndarray, what: str, at_least: np.dtype | None = None) -> None:
+    """Fail unless ``actual`` has a floating dtype (and, with ``at_least``, no less precision)."""
+    if actual.dtype.kind != "f":
+        fail(what, f"returned dtype {actual.dtype}; expected floating-point numbers.",
+             "integer-output")
+    if at_least is not None and actual.dtype.itemsize < np.dtype(at_least).itemsize:
+        fail(what, f"returned dtype {actual.dtype} for {np.dtype(at_least)} input; "
+                   "the computation lost precision.")
+
+
+def assert_close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7, atol: float = 1e-10,
+                 mistakes: Mapping[str, Any] | None = None) -> np.ndarray:
+    """Fail unless ``actual`` equals ``expected`` within ``rtol``/``atol``, elementwise.
+
+    actual: what the student's function returned (array-like, any shape).
+    expected: the reference result (array-like); its shape is the one required.
+    mistakes: known-mistake name (a key of ``HINTS``) -> the result that mistake would give on the
+        same input; the first one the wrong result matches (NaNs matching NaNs) is named in the message.
+    Returns ``actual`` as an ndarray.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    actual = as_numeric_array(actual, what)
+    mistakes = {name: np.asarray(wrong, dtype=np.float64) for name, wrong in (mistakes or {}).items()}
+    assert_shape(actual, expected.shape, what, mistakes)
+    actual64 = actual.astype(np.float64)
+    bad = ~np.isclose(actual64, expected, rtol=rtol, atol=atol)
+    if not bad.any():
+        return actual
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = f" at index {index}" if index else ""
+    with np.errstate(all="ignore"):
+        abs_err = np.abs(actual64 - expected)
+        rel_err = np.nanmax(np.where(np.isfinite(abs_err), abs_err / (np.abs(expected) + atol), np.inf))
+    problem = (f"values differ from the reference in {int(bad.sum())} of {bad.size} entries.\n"
+               f"  first mismatch{where}: expected {expected[index]!r}, got {actual64[index]!r}\n"
+               f"  largest relative error: {rel_err:.3g} (tolerance rtol={rtol:g}, atol={atol:g})")
+    if not np.isfinite(actual64).all() and np.isfinite(expected).all():
+        problem += "\n  the result contains NaN or infinity where the reference is finite"
+    mistake = next((name for name, wrong in mistakes.items() if wrong.shape == actual.shape
+                    and np.allclose(actual64, wrong, rtol=max(rtol, 1e-6), atol=max(atol, 1e-9),
+                                    equal_nan=True)), None)
+    fail(what, problem, mistake)
+
+
+def assert_unchanged(original: np.ndarray, after: np.ndarray, what: str) -> None:
+    """Fail if the student's function modified an input array in place (rounding-level changes from
+    restoring a perturbed entry arithmetically are tolerated)."""
+    if after.shape != original.shape or not np.allclose(after, original, rtol=1e-12, atol=1e-15):
+        fail(what, "modified its input array in place.", "modified-input")
+
+
+def call_student(function: Callable, what: str, *args: Any, **kwargs: Any) -> Any:
+    """Call a student's function; a missing implementation or a crash is reported as a failed check."""
+    if not callable(function):
+        fail(what, f"expected a function, got {type(function).__name__}.")
+    try:
+        with np.errstate(all="ignore"):  # overflow warnings would hide the message; NaNs are checked
+            return function(*args, **kwargs)
+    except NotImplementedError:
+        fail(what, "is not implemented yet (it raised NotImplementedError).")
+    except CheckFailure:
+        raise
+    except Exception as error:
+        fail(what, f"raised {type(error).__name__}: {error}")

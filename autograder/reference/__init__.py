@@ -1,0 +1,1 @@
+"""PyTorch reference implementations, computed in float64, taking and returning numpy arrays."""

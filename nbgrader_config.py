@@ -1,0 +1,19 @@
+"""nbgrader configuration of the cnn2 course (read from the current directory: run nbgrader from here)."""
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "cnn2"
+# The course root is wherever this file is, so the same config serves a temporary copy of the course.
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+
+# Per-cell execution limit when autograding. ExecutePreprocessor.timeout is ignored once this is set.
+c.Execute.timeout = 60
+# A test cell a student deleted (or stripped of its metadata) is restored from the gradebook and run;
+# without this a deleted test cell costs nothing.
+c.OverwriteCells.add_missing_cells = True
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
