@@ -1,6 +1,11 @@
 """nbgrader configuration of the cnn2 course (read from the current directory: run nbgrader from here)."""
 import os
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+from autograder.feedback import ShortenHiddenTestTracebacks
+
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = "cnn2"
@@ -17,3 +22,7 @@ c.OverwriteCells.add_missing_cells = True
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback: hidden tests removed from the cells, and their tracebacks cut to the checks' messages.
+c.GenerateFeedback.preprocessors = [
+    GetGrades, CSSHTMLHeaderPreprocessor, ShortenHiddenTestTracebacks, ClearHiddenTests]

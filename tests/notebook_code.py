@@ -26,3 +26,18 @@ def solution_functions(notebook: Path) -> SimpleNamespace:
         if cell.cell_type == "code" and (meta.get("solution") or cell.id == "imports"):
             exec(compile(strip_markers(cell.source), f"{notebook.name}:{cell.id}", "exec"), namespace)
     return SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
+
+
+def filled_release(release: Path, source: Path, overrides: dict[str, str] | None = None):
+    """A student's submission: the release notebook with each solution cell holding the source
+    notebook's solution (markers removed), or the code in ``overrides[grade_id]``."""
+    solutions = {cell.metadata["nbgrader"]["grade_id"]: strip_markers(cell.source)
+                 for cell in nbformat.read(source, as_version=4).cells
+                 if cell.metadata.get("nbgrader", {}).get("solution")}
+    solutions.update(overrides or {})
+    nb = nbformat.read(release, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in solutions:
+            cell.source = solutions[grade_id]
+    return nb

@@ -1,0 +1,157 @@
+"""The built book as a reader sees it, in headless chromium: typeset math, figures that load, the exercise page
+with its stubs and launch buttons, and nothing of the solutions or hidden tests published.
+
+These tests read a built book and never build it: `make test` builds it strictly first (`make book` for a quick
+build). CNN2_BOOK_HTML points them at another build, e.g. one made with
+`jupyter-book build . --path-output /tmp/b` -> CNN2_BOOK_HTML=/tmp/b/_build/html.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from browser import inspect_page, screenshot
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK_HTML = Path(os.environ.get("CNN2_BOOK_HTML") or ROOT / "_build" / "html").resolve()
+CHAPTER = "book/02-softmax-cross-entropy.html"
+EXERCISE = "exercises/02-softmax-cross-entropy/softmax_cross_entropy.html"
+SOLUTION_SOURCE = ROOT / "solutions" / "02-softmax-cross-entropy" / "softmax_cross_entropy.ipynb"
+RELEASE_SOURCE = ROOT / "exercises" / "02-softmax-cross-entropy" / "softmax_cross_entropy.ipynb"
+
+# Text that exists only in the instructor sources (solutions/) or in the hidden tests.
+HIDDEN_TEST_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "_edge_cases(")
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def built(relative: str = "index.html") -> Path:
+    """The built page ``relative``; fails (not skips) when there is no built book or no such page."""
+    if not (BOOK_HTML / "index.html").is_file():
+        pytest.fail(f"build the book first: make book (no {BOOK_HTML / 'index.html'})", pytrace=False)
+    page = BOOK_HTML / relative
+    if not page.is_file():
+        pytest.fail(f"{relative} is not in the built book {BOOK_HTML}: is it listed in _toc.yml?", pytrace=False)
+    return page
+
+
+@lru_cache(maxsize=None)
+def facts(relative: str) -> dict:
+    """What chromium sees on a built page, once per page and test run."""
+    return inspect_page(built(relative))
+
+
+def source_text(page: Path) -> str:
+    """All text of a page's HTML, hidden elements included (tags removed, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
+def _cell_sources(notebook: Path) -> list[str]:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
+
+
+def solution_lines(source: Path = SOLUTION_SOURCE, release: Path = RELEASE_SOURCE, min_length: int = 12) -> list[str]:
+    """The distinctive code lines between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in an instructor
+    notebook that the student notebook does not contain."""
+    given = "\n".join(_cell_sources(release))
+    lines = set()
+    for cell in _cell_sources(source):
+        for block in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell, re.S):
+            lines |= {line.split("#")[0].strip() for line in block.splitlines()}
+    return sorted(line for line in lines if len(line) >= min_length and line not in given)
+
+
+# --- the chapter -------------------------------------------------------------------------------------------
+
+def test_chapter_math_is_typeset():
+    page = facts(CHAPTER)
+    assert page["mathjax"]["loaded"], (
+        "MathJax never loaded on the chapter: the formulas stay raw TeX (no network? is sphinx-mathjax-offline "
+        "in sphinx.extra_extensions?)"
+    )
+    assert page["finished"], f"the chapter did not finish loading and typesetting: {page['note']}"
+    assert page["mjx_containers"] > 10, f"only {page['mjx_containers']} typeset formulas on the chapter"
+    left = {delimiter: n for delimiter, n in page["raw_tex"].items() if n}
+    assert not left, f"raw TeX left in the chapter's visible text: {left}, e.g. {page['raw_tex_samples']}"
+
+
+def test_chapter_figures_load():
+    page = facts(CHAPTER)
+    broken = [image["src"] for image in page["images"] if not (image["complete"] and image["naturalWidth"] > 0)]
+    assert not broken, f"images that did not load on the chapter: {broken}"
+    assert page["figures"] >= 2, f"the chapter shows {page['figures']} figure(s), expected at least 2"
+
+
+def test_chapter_screenshot(tmp_path):
+    png = screenshot(built(CHAPTER), tmp_path / "chapter.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size > 20_000, f"the chapter's screenshot is nearly empty ({png.stat().st_size} bytes)"
+
+
+# --- the exercise page ---------------------------------------------------------------------------------------
+
+def test_exercise_page_shows_the_stubs_not_the_solution():
+    page = facts(EXERCISE)
+    visible = page["text"]
+    assert "softmax" in visible.lower(), "the exercise page does not show the exercise"
+    assert "raise NotImplementedError" in visible, "the exercise page does not show the student stubs"
+    everything = visible + "\n" + source_text(built(EXERCISE))
+    leaked = [text for text in (*SOLUTION_MARKERS, "np.exp(z)", *solution_lines()) if text in everything]
+    assert not leaked, f"solution code on the exercise page: {leaked}"
+
+
+def test_exercise_page_has_launch_buttons():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    buttons = config.get("launch_buttons") or {}
+    services = {key: buttons.get(key) for key in ("binderhub_url", "colab_url", "jupyterhub_url")}
+    assert all(services.values()), f"_config.yml launch_buttons lacks {[k for k, v in services.items() if not v]}"
+    assert urlparse(services["binderhub_url"]).hostname == "mybinder.org"
+    assert urlparse(services["colab_url"]).hostname == "colab.research.google.com"
+    links = facts(EXERCISE)["links"]
+    missing = [key for key, url in services.items()
+               if not any(link.startswith(url.rstrip("/") + "/") for link in links)]
+    assert not missing, f"no launch button for {missing} on the exercise page; its external links: " + str(
+        [link for link in links if link.startswith("http")]
+    )
+
+
+# --- nothing of the solutions or hidden tests is published ------------------------------------------------
+
+def test_no_solutions_or_hidden_tests_published():
+    built()
+    assert not (BOOK_HTML / "solutions").exists(), "solutions/ was published as _build/html/solutions"
+    published = [p for p in BOOK_HTML.rglob("*") if p.is_file()]
+    bad_paths = [str(p.relative_to(BOOK_HTML)) for p in published
+                 if "solutions" in p.relative_to(BOOK_HTML).parts or p.name == "gradebook.db"
+                 or p.name.startswith(".cnn2-inspect-")]
+    assert not bad_paths, f"files that must not be in the built book: {bad_paths}"
+    markers = [m.encode() for m in (*HIDDEN_TEST_MARKERS, *SOLUTION_MARKERS)]
+    leaks = [f"{p.relative_to(BOOK_HTML)}: {m.decode()!r}" for p in published for m in markers if m in p.read_bytes()]
+    assert not leaks, f"hidden tests or solutions in the built book: {leaks}"
+
+
+# --- the helper itself: it must see what is wrong, or the tests above prove nothing ---------------------------
+
+def test_helper_sees_broken_images_and_raw_tex(tmp_path):
+    page = tmp_path / "broken.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>Broken page</title></head><body>"
+        "<article><p>$$ E = mc^2 $$ and \\[ x \\]</p><img src='missing.png' alt='gone'></article>"
+        "<a href='https://example.org/x'>out</a></body></html>",
+        encoding="utf-8",
+    )
+    seen = inspect_page(page)
+    assert seen["title"] == "Broken page"
+    assert seen["finished"] and not seen["mathjax"]["loaded"] and seen["mjx_containers"] == 0
+    assert seen["raw_tex"] == {"$$": 2, "\\[": 1, "\\begin{": 0}
+    assert [(i["alt"], i["naturalWidth"], i["in_article"]) for i in seen["images"]] == [("gone", 0, True)]
+    assert "https://example.org/x" in seen["links"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.html"], "the probe copy was left behind"
