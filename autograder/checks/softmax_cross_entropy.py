@@ -156,7 +156,7 @@ def check_cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
     _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on huge logits (around +1000)")
     logits, labels = _underflow_logits()
     _check_cross_entropy_on(cross_entropy, logits, labels,
-                            "cross_entropy when the true class's probability underflows (loss 800)")
+                            "cross_entropy when the true class's probability underflows (row 0's loss is 800)")
     logits, labels = _logits_and_labels(rng, 1, 5)
     _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on a batch of one")
     logits, labels = _logits_and_labels(rng, 8, 3)

@@ -1,5 +1,5 @@
-"""The catalogue of known mistakes: a short name for each, and the hint a student gets when a check
-recognises it. Checks name a mistake by its key; the message then quotes the hint."""
+"""Hints for mistakes that several topics share (signs, means, shapes, in-place edits) and those of
+softmax and cross-entropy."""
 
 HINTS: dict[str, str] = {
     "no-max-subtraction": (
@@ -30,8 +30,6 @@ HINTS: dict[str, str] = {
     "jacobian-diagonal-only": (
         "only the diagonal sigma_i is there: dsigma_i/dy_j = sigma_i (delta_ij - sigma_j) also has the "
         "off-diagonal terms -sigma_i sigma_j, i.e. J = diag(sigma) - sigma sigma^T."),
-    "missing-bias-gradient-mean": (
-        "db is the mean over the batch of (sigma - t), one entry per class."),
     "forward-difference": (
         "(f(x + h) - f(x)) / h is a forward difference with error O(h); the centred difference "
         "(f(x + h) - f(x - h)) / (2h) has error O(h^2)."),

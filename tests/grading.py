@@ -1,0 +1,92 @@
+"""Run nbgrader's whole round trip for one assignment in a temporary course directory, for tests.
+
+``grade(tmp_path, assignment, notebook, submissions)`` copies the course configuration and the
+assignment's source, runs ``generate_assignment``, writes each submission, runs ``autograde``,
+``generate_feedback`` and ``export``, and returns a :class:`GradedCourse` to assert on.
+A submission is a notebook (``nbformat.NotebookNode``), raw text (``str``, e.g. corrupt JSON), or a
+function of the release and source notebook paths returning either.
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from subprocess import CompletedProcess
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from autograder.nbgrader_app import run_nbgrader
+from notebook_code import ROOT, filled_release
+
+Submission = nbformat.NotebookNode | str | Callable[[Path, Path], "nbformat.NotebookNode | str"]
+
+
+@dataclass
+class GradedCourse:
+    root: Path
+    assignment: str
+    notebook: str
+    autograde: CompletedProcess
+
+    @property
+    def gradebook_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def scores(self) -> dict[str, float]:
+        """Student id -> total score, for every submission in the gradebook."""
+        with Gradebook(self.gradebook_url) as gradebook:
+            return {s.student.id: s.score for s in gradebook.assignment_submissions(self.assignment)}
+
+    def max_score(self) -> float:
+        with Gradebook(self.gradebook_url) as gradebook:
+            return gradebook.find_assignment(self.assignment).max_score
+
+    def cell_scores(self, student: str) -> dict[str, float | None]:
+        """grade_id -> points of each graded cell (None where it could not be graded)."""
+        with Gradebook(self.gradebook_url) as gradebook:
+            notebook = gradebook.find_submission_notebook(Path(self.notebook).stem, self.assignment, student)
+            return {grade.name: grade.auto_score for grade in notebook.grades}
+
+    def feedback_html(self, student: str) -> str:
+        return (self.root / "feedback" / student / self.assignment / self.notebook).with_suffix(".html").read_text()
+
+    def exported(self) -> dict[str, dict[str, str]]:
+        """Rows of ``grades.csv`` for this assignment, by student id."""
+        with open(self.root / "grades.csv", newline="") as f:
+            return {row["student_id"]: row for row in csv.DictReader(f) if row["assignment"] == self.assignment}
+
+
+def solution_submission(overrides: dict[str, str] | None = None) -> Callable:
+    """The release notebook filled with the source's solutions, or ``overrides[grade_id]`` code."""
+    return lambda release, source: filled_release(release, source, overrides)
+
+
+def untouched_submission(release: Path, source: Path) -> nbformat.NotebookNode:
+    return nbformat.read(release, as_version=4)
+
+
+def grade(tmp_path: Path, assignment: str, notebook: str, submissions: dict[str, Submission]) -> GradedCourse:
+    """Generate, submit, autograde, give feedback and export one assignment; see the module docstring."""
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "solutions" / assignment, course / "solutions" / assignment)
+    run_nbgrader(course, "generate_assignment", assignment)
+    release = course / "exercises" / assignment / notebook
+    source = course / "solutions" / assignment / notebook
+    for student, submission in submissions.items():
+        if callable(submission):
+            submission = submission(release, source)
+        folder = course / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        if isinstance(submission, str):
+            (folder / notebook).write_text(submission)
+        else:
+            nbformat.write(submission, folder / notebook)
+    autograde = run_nbgrader(course, "autograde", assignment, check=False)
+    run_nbgrader(course, "generate_feedback", assignment)
+    run_nbgrader(course, "export")
+    return GradedCourse(course, assignment, notebook, autograde)
