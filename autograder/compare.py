@@ -115,3 +115,14 @@ def call_student(function: Callable, what: str, *args: Any, **kwargs: Any) -> An
         raise
     except Exception as error:
         fail(what, f"raised {type(error).__name__}: {error}")
+
+
+def call_unchanged(function: Callable, what: str, *args: Any, **kwargs: Any) -> Any:
+    """Call a student's function like :func:`call_student`, and fail if it modified any ndarray
+    among ``args`` in place."""
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    before = [a.copy() for a in arrays]
+    result = call_student(function, what, *args, **kwargs)
+    for original, after in zip(before, arrays):
+        assert_unchanged(original, after, what)
+    return result

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.compare import (assert_close, assert_floating, assert_shape, assert_unchanged,
-                                as_numeric_array, call_student, fail)
+from autograder.compare import (assert_close, assert_floating, assert_shape, as_numeric_array,
+                                call_unchanged, fail)
 from autograder.reference import softmax_cross_entropy as ref
 
 VISIBLE_SEED = 0
@@ -66,20 +66,10 @@ def _gradient_mistakes(expected: np.ndarray, n: int, naive: np.ndarray | None = 
     return mistakes
 
 
-def _call_unchanged(function: Callable, what: str, *args, **kwargs):
-    """Call ``function(*args, **kwargs)`` and fail if it modified any array among ``args``."""
-    arrays = [a for a in args if isinstance(a, np.ndarray)]
-    before = [a.copy() for a in arrays]
-    result = call_student(function, what, *args, **kwargs)
-    for original, after in zip(before, arrays):
-        assert_unchanged(original, after, what)
-    return result
-
-
 # --- softmax ---------------------------------------------------------------------------------------
 
 def _check_softmax_on(softmax: Callable, y: np.ndarray, what: str, rtol: float, atol: float):
-    result = as_numeric_array(_call_unchanged(softmax, what, y), what)
+    result = as_numeric_array(call_unchanged(softmax, what, y), what)
     assert_floating(result, what, at_least=y.dtype)
     assert_close(result, ref.softmax(y), what, rtol=rtol, atol=atol,
                  mistakes={"no-max-subtraction": _softmax_without_max(y)})
@@ -112,7 +102,7 @@ def check_softmax_edge_cases(softmax: Callable, seed: int) -> None:
 # --- one_hot ---------------------------------------------------------------------------------------
 
 def _check_one_hot_on(one_hot: Callable, labels: np.ndarray, num_classes: int, what: str):
-    result = as_numeric_array(_call_unchanged(one_hot, what, labels, num_classes), what)
+    result = as_numeric_array(call_unchanged(one_hot, what, labels, num_classes), what)
     expected = ref.one_hot(labels, num_classes)
     wrong_width = ref.one_hot(labels, int(labels.max()) + 1)
     assert_shape(result, expected.shape, what, {"num-classes-ignored": wrong_width})
@@ -137,7 +127,7 @@ def check_one_hot_edge_cases(one_hot: Callable, seed: int) -> None:
 # --- cross_entropy ---------------------------------------------------------------------------------
 
 def _check_cross_entropy_on(cross_entropy: Callable, logits, labels, what, rtol=1e-7, atol=1e-10):
-    result = as_numeric_array(_call_unchanged(cross_entropy, what, logits, labels), what)
+    result = as_numeric_array(call_unchanged(cross_entropy, what, logits, labels), what)
     assert_close(result, ref.cross_entropy(logits, labels), what, rtol=rtol, atol=atol,
                  mistakes=_cross_entropy_mistakes(logits, labels))
 
@@ -167,7 +157,7 @@ def check_cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
 # --- cross_entropy_grad ----------------------------------------------------------------------------
 
 def _check_cross_entropy_grad_on(grad: Callable, logits, labels, what, rtol=1e-7, atol=1e-12):
-    result = as_numeric_array(_call_unchanged(grad, what, logits, labels), what)
+    result = as_numeric_array(call_unchanged(grad, what, logits, labels), what)
     expected = ref.cross_entropy_grad(logits, labels)
     naive = (_softmax_without_max(logits) - ref.one_hot(labels, logits.shape[1])) / len(labels)
     assert_close(result, expected, what, rtol=rtol, atol=atol,
@@ -201,7 +191,7 @@ def check_cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int)
 # --- softmax_jacobian ------------------------------------------------------------------------------
 
 def _check_jacobian_on(softmax_jacobian: Callable, y: np.ndarray, what: str, rtol=1e-7, atol=1e-12):
-    result = as_numeric_array(_call_unchanged(softmax_jacobian, what, y), what)
+    result = as_numeric_array(call_unchanged(softmax_jacobian, what, y), what)
     expected = ref.softmax_jacobian(y)
     sigma = ref.softmax(y[None].astype(np.float64))[0]
     assert_close(result, expected, what, rtol=rtol, atol=atol,
@@ -228,7 +218,7 @@ def check_softmax_jacobian_edge_cases(softmax_jacobian: Callable, seed: int) -> 
 # --- linear_softmax_loss_and_grads -----------------------------------------------------------------
 
 def _check_linear_on(function: Callable, x, W, b, labels, what, rtol=1e-7, atol=1e-12):
-    result = _call_unchanged(function, what, x, W, b, labels)
+    result = call_unchanged(function, what, x, W, b, labels)
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         fail(what, f"must return a tuple (loss, dW, db); got {type(result).__name__}"
                    + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "") + ".")
@@ -270,7 +260,7 @@ def check_linear_softmax_loss_and_grads_edge_cases(function: Callable, seed: int
 # --- numerical_gradient ----------------------------------------------------------------------------
 
 def _check_numerical_gradient_on(numerical_gradient, f, x, expected, what, rtol, atol, mistakes=None, **kw):
-    result = _call_unchanged(numerical_gradient, what, f, x, **kw)
+    result = call_unchanged(numerical_gradient, what, f, x, **kw)
     assert_close(result, expected, what, rtol=rtol, atol=atol, mistakes=mistakes)
 
 

@@ -1,0 +1,442 @@
+"""The checks of assignment 01 (image classification) pass on the solution and catch wrong code.
+
+For each of the four functions, the visible ``check_X`` and hidden ``check_X_edge_cases`` checks
+(a) pass on the solution notebook's functions and on other correct ways of writing them, and
+(b) fail with :class:`CheckFailure` on wrong implementations a student could plausibly write, naming
+the mistake (``Likely mistake: <key>``) where they recognise it. Some mistakes only show on edge
+cases: the visible check then passes and only the hidden check fails.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pytest
+import torch
+
+from autograder.checks import image_classification as checks
+from autograder.checks.hints import HINTS
+from autograder.compare import CheckFailure
+from autograder.reference import image_classification as ref
+from notebook_code import ROOT, solution_functions
+
+NOTEBOOK = ROOT / "solutions/01-image-classification/image_classification.ipynb"
+FUNCTIONS = ["flatten_images", "linear_scores", "fc_parameter_count", "top_k_accuracy"]
+# The seeds the solution notebook's hidden-test cells use, plus two others.
+NOTEBOOK_SEEDS = {name: 20011 + i for i, name in enumerate(FUNCTIONS)}
+OTHER_SEEDS = [0, 175]
+
+PASSES = "passes"  # expected outcome of a check: it passes
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solution_functions(NOTEBOOK)
+
+
+def visible_check(name: str) -> Callable:
+    return getattr(checks, f"check_{name}")
+
+
+def hidden_check(name: str, seed: int | None = None) -> Callable:
+    seed = NOTEBOOK_SEEDS[name] if seed is None else seed
+    return lambda function: getattr(checks, f"check_{name}_edge_cases")(function, seed)
+
+
+def failure_message(check: Callable, function: Callable) -> str:
+    with pytest.raises(CheckFailure) as info:
+        check(function)
+    return str(info.value)
+
+
+def assert_names(message: str, mistake: str | None) -> None:
+    """``mistake``: a HINTS key that must be named, or None (no mistake may be named)."""
+    if mistake is None:
+        assert "Likely mistake" not in message, message
+    else:
+        assert mistake in HINTS
+        assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
+
+
+# === the references agree with the definitions they stand for =======================================
+
+def test_flatten_reference_is_row_major_reshape_over_255():
+    images = np.arange(2 * 3 * 4 * 3, dtype=np.uint8).reshape(2, 3, 4, 3)
+    flat = ref.flatten_images(images)
+    assert flat.dtype == np.float64 and flat.shape == (2, 36)
+    h, w, c = 1, 2, 1  # pixel (h, w), channel c lands at column (h * W + w) * 3 + c
+    assert flat[1, (h * 4 + w) * 3 + c] * 255 == images[1, h, w, c]
+    assert ref.flatten_images(np.full((1, 1, 1, 3), 255, np.uint8)).tolist() == [[1.0, 1.0, 1.0]]
+
+
+def test_parameter_count_references():
+    assert ref.fc_parameter_count(224, 224, 3, 1000) == 150_529_000
+    assert ref.fc_parameter_count(224, 224, 3, 1000, bias=False) == 150_528_000
+    assert ref.conv_parameter_count(3, 64, 3) == 64 * 3 * 3 * 3 + 64
+
+
+def test_top_k_references_agree_without_ties_and_follow_the_rule_with_ties():
+    rng = np.random.default_rng(1)
+    scores, labels = rng.normal(size=(50, 8)), rng.integers(0, 8, size=50)
+    for k in range(1, 9):
+        assert ref.top_k_accuracy(scores, labels, k) == ref.top_k_accuracy_with_ties(scores, labels, k)
+    constant = np.zeros((3, 4))
+    assert ref.top_k_accuracy_with_ties(constant, np.array([0, 1, 3]), 1) == 0.0
+    assert ref.top_k_accuracy_with_ties(constant, np.array([0, 1, 3]), 4) == 1.0
+
+
+def test_check_inputs_for_top_k_have_no_ties_and_the_asked_ranks():
+    scores, labels = checks._scores_with_ranks(np.random.default_rng(3), checks.VISIBLE_RANKS, 6)
+    for row in (scores, scores.astype(np.float32)):
+        assert all(len(set(r)) == 6 for r in row)
+    ranks = (scores > scores[np.arange(10), labels][:, None]).sum(axis=1)
+    assert ranks.tolist() == checks.VISIBLE_RANKS
+
+
+# === the solution and other correct implementations pass ============================================
+
+def test_the_checks_cover_every_function():
+    defined = {name[len("check_"):] for name in dir(checks) if name.startswith("check_")}
+    assert defined == set(FUNCTIONS) | {f"{name}_edge_cases" for name in FUNCTIONS}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_visible_check_passes_on_solution(solution, name):
+    visible_check(name)(getattr(solution, name))
+
+
+@pytest.mark.parametrize("seed", [None, *OTHER_SEEDS], ids=["notebook-seed", *map("seed-{}".format, OTHER_SEEDS)])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_hidden_check_passes_on_solution(solution, name, seed):
+    hidden_check(name, seed)(getattr(solution, name))
+
+
+def flatten_per_image(images):
+    return np.stack([image.ravel() for image in images]) / 255.0
+
+
+def flatten_by_torch_layout_then_back(images):
+    n, h, w, c = images.shape
+    return (images.astype(float) / 255).reshape(n, h * w * c)
+
+
+def linear_einsum(x, W, b):
+    return np.einsum("nd,cd->nc", x, W) + b
+
+
+def linear_transposed_twice(x, W, b):
+    return (W @ x.T + b[:, None]).T
+
+
+def fc_count_math_prod(height, width, channels, num_classes, bias=True):
+    return math.prod((height, width, channels, num_classes)) + num_classes * bool(bias)
+
+
+def fc_count_numpy_int64(height, width, channels, num_classes, bias=True):
+    inputs = np.prod([height, width, channels], dtype=np.int64)
+    return (inputs + 1) * num_classes if bias else inputs * num_classes
+
+
+def top_k_by_sorting(scores, labels, k):
+    n, c = scores.shape
+    if k >= c:
+        return 1.0
+    best_outside = np.sort(scores, axis=1)[:, c - k - 1]  # the (k+1)-th highest score
+    return np.mean(scores[np.arange(n), labels] > best_outside)
+
+
+CORRECT_VARIANTS = [
+    pytest.param("flatten_images", flatten_per_image, id="flatten-per-image-ravel"),
+    pytest.param("flatten_images", flatten_by_torch_layout_then_back, id="flatten-scale-then-reshape"),
+    pytest.param("linear_scores", linear_einsum, id="linear-einsum"),
+    pytest.param("linear_scores", linear_transposed_twice, id="linear-column-vectors-transposed-back"),
+    pytest.param("fc_parameter_count", fc_count_math_prod, id="fc-count-math-prod"),
+    pytest.param("fc_parameter_count", fc_count_numpy_int64, id="fc-count-numpy-int64"),
+    pytest.param("top_k_accuracy", top_k_by_sorting, id="top-k-compare-with-k-plus-first-score"),
+]
+
+
+@pytest.mark.parametrize("name, function", CORRECT_VARIANTS)
+def test_checks_pass_on_other_correct_implementations(name, function):
+    visible_check(name)(function)
+    for seed in (None, *OTHER_SEEDS):
+        hidden_check(name, seed)(function)
+
+
+# === wrong implementations, as a student might write them ===========================================
+# flatten_images
+
+def flatten_not_scaled(images):
+    return images.reshape(len(images), -1).astype(np.float64)
+
+
+def flatten_uint8(images):
+    return images.reshape(len(images), -1)
+
+
+def flatten_divide_by_256(images):
+    return images.reshape(len(images), -1) / 256
+
+
+def flatten_floor_division(images):
+    return (images // 255).reshape(len(images), -1).astype(np.float64)
+
+
+def flatten_channels_first(images):  # PyTorch's (N, C, H, W) habit
+    return images.transpose(0, 3, 1, 2).reshape(len(images), -1) / 255
+
+
+def flatten_float32(images):
+    return images.reshape(len(images), -1).astype(np.float32) / 255
+
+
+def flatten_whole_batch(images):
+    return images.ravel() / 255
+
+
+def flatten_by_batch_max(images):
+    return images.reshape(len(images), -1) / images.max()
+
+
+# linear_scores
+
+def linear_no_bias(x, W, b):
+    return x @ W.T
+
+
+def linear_column_scores(x, W, b):
+    return W @ x.T + b[:, None]
+
+
+def linear_weights_not_transposed(x, W, b):
+    return x @ W + b
+
+
+def linear_bias_per_row(x, W, b):
+    return x @ W.T + b[:, None]
+
+
+def linear_float32(x, W, b):
+    return (x @ W.T + b).astype(np.float32)
+
+
+# fc_parameter_count
+
+def count_no_bias(height, width, channels, num_classes, bias=True):
+    return height * width * channels * num_classes
+
+
+def count_bias_flag_ignored(height, width, channels, num_classes, bias=True):
+    return (height * width * channels + 1) * num_classes
+
+
+def count_channels_forgotten(height, width, channels, num_classes, bias=True):
+    return height * width * num_classes + (num_classes if bias else 0)
+
+
+def count_float(height, width, channels, num_classes, bias=True):
+    return float(np.prod([height, width, channels, num_classes], dtype=float)) + (num_classes if bias else 0)
+
+
+def count_int32(height, width, channels, num_classes, bias=True):
+    weights = np.int32(height) * np.int32(width) * np.int32(channels) * np.int32(num_classes)
+    return weights + np.int32(num_classes if bias else 0)
+
+
+def count_one_bias(height, width, channels, num_classes, bias=True):
+    return height * width * channels * num_classes + (1 if bias else 0)
+
+
+# top_k_accuracy
+
+def _hits(top, labels):
+    return (top == np.asarray(labels)[:, None]).any(axis=1)
+
+
+def top_k_lowest(scores, labels, k):
+    return _hits(np.argsort(scores, axis=1)[:, :k], labels).mean()
+
+
+def top_k_plus_one(scores, labels, k):
+    return _hits(np.argsort(scores, axis=1)[:, -(k + 1):], labels).mean()
+
+
+def top_k_minus_one(scores, labels, k):
+    return _hits(np.argsort(scores, axis=1)[:, -k + 1:], labels).mean()
+
+
+def top_k_count(scores, labels, k):
+    return _hits(np.argsort(scores, axis=1)[:, -k:], labels).sum()
+
+
+def top_k_per_row(scores, labels, k):
+    return _hits(np.argsort(scores, axis=1)[:, -k:], labels)
+
+
+def top_k_argmax_only(scores, labels, k):
+    return np.mean(np.argmax(scores, axis=1) == labels)
+
+
+def top_k_argsort(scores, labels, k):  # right without ties
+    return _hits(np.argsort(scores, axis=1)[:, -k:], labels).mean()
+
+
+def top_k_argsort_descending(scores, labels, k):  # right without ties
+    return _hits(np.argsort(-scores, axis=1)[:, :k], labels).mean()
+
+
+def top_k_strictly_higher(scores, labels, k):  # right without ties
+    true_scores = scores[np.arange(len(labels)), labels]
+    return np.mean((scores > true_scores[:, None]).sum(axis=1) < k)
+
+
+def top_k_shifts_scores_in_place(scores, labels, k):
+    scores -= scores.max(axis=1, keepdims=True)
+    return _hits(np.argsort(scores, axis=1)[:, -k:], labels).mean()
+
+
+@dataclass
+class Expect:
+    """A check's expected failure: the message names ``mistake`` (a HINTS key, or None: names none)
+    and contains ``says``."""
+    mistake: str | None = None
+    says: str = ""
+
+
+def fails(mistake=None, says=""):
+    return Expect(mistake, says)
+
+
+def case(function_name, wrong, visible, hidden, id):
+    return pytest.param(function_name, wrong, visible, hidden, id=id)
+
+
+WRONG = [
+    # flatten_images
+    case("flatten_images", flatten_not_scaled, fails("pixels-not-scaled"), fails("pixels-not-scaled"),
+         "flatten-not-scaled"),
+    case("flatten_images", flatten_uint8, fails("pixels-not-scaled"), fails("pixels-not-scaled"),
+         "flatten-returns-uint8"),
+    case("flatten_images", flatten_divide_by_256, fails("divide-by-256"),
+         fails("divide-by-256", "every pixel 255 must become 1.0"), "flatten-divide-by-256"),
+    case("flatten_images", flatten_floor_division, fails("floor-division"), fails("floor-division"),
+         "flatten-floor-division"),
+    case("flatten_images", flatten_channels_first, fails("flatten-channels-first", "first mismatch at index"),
+         fails("flatten-channels-first"), "flatten-channels-first"),
+    case("flatten_images", flatten_float32, fails(None, "returned dtype float32 for float64 input"),
+         fails(None, "lost precision"), "flatten-float32"),
+    case("flatten_images", flatten_whole_batch, fails(None, "expected an array of shape (2, 60), got shape (120,)"),
+         fails(None, "got shape"), "flatten-whole-batch-into-one-vector"),
+    case("flatten_images", flatten_by_batch_max, PASSES, fails("scaled-by-batch-max", "dark images"),
+         "flatten-divides-by-batch-max"),
+    # linear_scores
+    case("linear_scores", linear_no_bias, fails("no-bias"), fails("no-bias"), "linear-no-bias"),
+    case("linear_scores", linear_column_scores,
+         fails("scores-transposed", "expected an array of shape (4, 3), got shape (3, 4)"),
+         fails("scores-transposed"), "linear-scores-transposed"),
+    case("linear_scores", linear_weights_not_transposed, fails(None, "raised ValueError"),
+         fails("weights-not-transposed", "N == D == C"), "linear-x-at-W"),
+    case("linear_scores", linear_bias_per_row, fails(None, "raised ValueError"),
+         fails("bias-wrong-axis", "N == D == C"), "linear-bias-along-rows"),
+    case("linear_scores", linear_float32, fails(None, "returned dtype float32 for float64 input"),
+         fails(None, "lost precision"), "linear-float32"),
+    # fc_parameter_count
+    case("fc_parameter_count", count_no_bias, fails("fc-count-no-bias", "expected 30,730 parameters, got 30,720"),
+         fails("fc-count-no-bias", "ImageNet"), "count-forgets-bias"),
+    case("fc_parameter_count", count_bias_flag_ignored, fails("fc-count-bias-flag-ignored", "bias=False"),
+         fails("fc-count-bias-flag-ignored", "bias=False"), "count-ignores-bias-flag"),
+    case("fc_parameter_count", count_channels_forgotten, fails("fc-count-channels-forgotten"),
+         fails("fc-count-channels-forgotten"), "count-forgets-channels"),
+    case("fc_parameter_count", count_float, fails("fc-count-not-int", "30730.0"),
+         fails("fc-count-not-int"), "count-returns-float"),
+    case("fc_parameter_count", count_int32, PASSES,
+         fails("fc-count-int32-overflow", "expected 3,145,729,000 parameters, got -1,149,238,296"),
+         "count-in-int32-overflows"),
+    case("fc_parameter_count", count_one_bias, fails(None, "expected 30,730 parameters, got 30,721"),
+         fails(None, "parameters, got"), "count-one-bias-for-all-classes"),
+    # top_k_accuracy
+    case("top_k_accuracy", top_k_lowest, fails("top-k-lowest", "k=1"), fails("top-k-lowest"), "top-k-lowest-scores"),
+    case("top_k_accuracy", top_k_plus_one, fails("top-k-off-by-one", "expected 0.4, got 0.6"),
+         fails("top-k-off-by-one"), "top-k-takes-k-plus-one"),
+    case("top_k_accuracy", top_k_minus_one, fails("top-k-off-by-one", "expected 0.4, got 1.0"),
+         fails("top-k-off-by-one"), "top-k-takes-k-minus-one"),
+    case("top_k_accuracy", top_k_count, fails("hit-count-not-fraction", "expected 0.4, got 4.0"),
+         fails("hit-count-not-fraction"), "top-k-returns-count"),
+    case("top_k_accuracy", top_k_per_row, fails("per-row-hits", "got an array of shape (10,)"),
+         fails("per-row-hits"), "top-k-returns-hit-per-row"),
+    case("top_k_accuracy", top_k_argmax_only, fails("top-k-ignored", "k=3"), fails("top-k-ignored"),
+         "top-k-argmax-for-every-k"),
+    case("top_k_accuracy", top_k_argsort, PASSES, fails("top-k-ties", "same score"), "top-k-argsort-ties"),
+    case("top_k_accuracy", top_k_argsort_descending, PASSES, fails("top-k-ties", "same score"),
+         "top-k-argsort-descending-ties"),
+    case("top_k_accuracy", top_k_strictly_higher, PASSES, fails("top-k-ties", "same score"),
+         "top-k-strictly-higher-ties"),
+    case("top_k_accuracy", top_k_shifts_scores_in_place, fails("modified-input"), fails("modified-input"),
+         "top-k-modifies-scores"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
+def test_visible_check_on_wrong_implementation(name, wrong, visible, hidden):
+    if visible is PASSES:  # the mistake only shows on edge cases
+        visible_check(name)(wrong)
+        return
+    message = failure_message(visible_check(name), wrong)
+    assert_names(message, visible.mistake)
+    assert visible.says in message, message
+
+
+@pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
+def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
+    message = failure_message(hidden_check(name), wrong)
+    assert_names(message, hidden.mistake)
+    assert hidden.says in message, message
+
+
+def test_every_function_has_at_least_two_wrong_implementations():
+    counts = {name: sum(case.values[0] == name for case in WRONG) for name in FUNCTIONS}
+    assert min(counts.values()) >= 2, counts
+
+
+def test_top_k_check_agrees_with_torch_topk_on_the_visible_inputs():
+    scores, labels = checks._scores_with_ranks(np.random.default_rng(checks.VISIBLE_SEED), checks.VISIBLE_RANKS, 6)
+    top = torch.topk(torch.from_numpy(scores), 3, dim=1).indices.numpy()
+    assert ref.top_k_accuracy(scores, labels, 3) == _hits(top, labels).mean() == 0.7
+
+
+# === broken in ways that have nothing to do with the maths ===========================================
+
+def returns_none(*args, **kwargs):
+    result = np.zeros(3)  # computed, but forgot to return it  # noqa: F841
+
+
+def not_implemented(*args, **kwargs):
+    raise NotImplementedError
+
+
+def returns_strings(*args, **kwargs):
+    return ["not", "a", "number"]
+
+
+BROKEN = [
+    pytest.param(returns_none, "None", id="returns-None"),
+    pytest.param(not_implemented, "not implemented", id="raises-NotImplementedError"),
+    pytest.param(returns_strings, "expected numbers", id="returns-list-of-strings"),
+]
+
+
+@pytest.mark.parametrize("check_kind", ["visible", "hidden"])
+@pytest.mark.parametrize("broken, says", BROKEN)
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_checks_fail_on_broken_function(name, broken, says, check_kind):
+    check = visible_check(name) if check_kind == "visible" else hidden_check(name)
+    message = failure_message(check, broken)
+    assert says in message, message
+    assert "Likely mistake" not in message, message
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_checks_fail_on_something_not_callable(name):
+    assert "expected a function, got ndarray" in failure_message(visible_check(name), np.zeros(3))

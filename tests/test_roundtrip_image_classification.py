@@ -1,0 +1,88 @@
+"""The nbgrader round trip of assignment 01-image-classification, in a temporary course directory:
+generate_assignment, autograde the solution, the untouched notebook and typical mistakes,
+generate_feedback and export, with exact scores."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from grading import grade, solution_submission, untouched_submission
+
+ASSIGNMENT = "01-image-classification"
+NOTEBOOK = "image_classification.ipynb"
+MAX_SCORE = 12.0
+
+FLATTEN_DIVIDE_BY_256 = '''
+def flatten_images(images):
+    return images.reshape(len(images), -1) / 256
+'''
+TOP_K_BY_ARGSORT = '''
+def top_k_accuracy(scores, labels, k):
+    top = np.argsort(scores, axis=1)[:, -k:]
+    return np.mean((top == labels[:, None]).any(axis=1))
+'''
+COUNT_WITHOUT_BIAS = '''
+def fc_parameter_count(height, width, channels, num_classes, bias=True):
+    return height * width * channels * num_classes
+'''
+SCORES_X_AT_W = '''
+def linear_scores(x, W, b):
+    return x @ W + b
+'''
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return grade(tmp_path_factory.mktemp("roundtrip01"), ASSIGNMENT, NOTEBOOK, {
+        "alice": solution_submission(),
+        "bob": untouched_submission,
+        "carol": solution_submission({"flatten_images": FLATTEN_DIVIDE_BY_256,
+                                      "top_k_accuracy": TOP_K_BY_ARGSORT}),
+        "dave": solution_submission({"fc_parameter_count": COUNT_WITHOUT_BIAS,
+                                     "linear_scores": SCORES_X_AT_W}),
+    })
+
+
+def test_release_has_stubs_and_no_hidden_tests(course):
+    release = course.root / "exercises" / ASSIGNMENT / NOTEBOOK
+    stubs = [cell.id for cell in nbformat.read(release, as_version=4).cells
+             if cell.cell_type == "code" and "raise NotImplementedError()" in cell.source]
+    assert stubs == ["flatten_images", "linear_scores", "fc_parameter_count", "top_k_accuracy"]
+    text = release.read_text()
+    for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "_edge_cases(flatten_images, seed",
+                   "at_least_as_high", "x @ W.T + b\\n"):
+        assert secret not in text
+
+
+def test_exact_scores(course):
+    assert course.max_score() == MAX_SCORE
+    # carol: flatten divided by 256 fails both its tests (3 points); argsort top-k is right without
+    # ties and loses only the hidden tests (2). dave: the count without bias fails both (3); x @ W
+    # crashes the visible test and is named by the hidden square case (3).
+    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 7.0, "dave": 6.0}
+
+
+def test_cell_scores_of_typical_mistakes(course):
+    carol = course.cell_scores("carol")
+    assert carol["test_flatten_images"] == 0 and carol["test_flatten_images_hidden"] == 0
+    assert carol["test_top_k_accuracy"] == 1 and carol["test_top_k_accuracy_hidden"] == 0
+    assert carol["test_linear_scores_hidden"] == 2
+    dave = course.cell_scores("dave")
+    assert dave["test_fc_parameter_count"] == 0 and dave["test_linear_scores_hidden"] == 0
+
+
+def test_export_csv_matches_gradebook(course):
+    rows = course.exported()
+    for student, score in course.scores().items():
+        assert float(rows[student]["raw_score"]) == score
+
+
+def test_feedback_names_the_mistakes_and_hides_hidden_tests(course):
+    carol, dave = course.feedback_html("carol"), course.feedback_html("dave")
+    assert "divide-by-256" in carol and "top-k-ties" in carol
+    assert "fc-count-no-bias" in dave and "weights-not-transposed" in dave
+    for html in (carol, dave):
+        assert "BEGIN HIDDEN TESTS" not in html
+        assert "seed=2001" not in html
+    assert "Score: 12.0 / 12.0" in course.feedback_html("alice")
+    assert "Score: 0.0 / 12.0" in course.feedback_html("bob")
