@@ -1,0 +1,91 @@
+"""The nbgrader round trip of assignment 04-loss-functions, in a temporary course directory:
+generate_assignment, autograde several submissions, generate_feedback and export, with exact scores."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from grading import grade, solution_submission, untouched_submission
+
+ASSIGNMENT = "04-loss-functions"
+NOTEBOOK = "loss_functions.ipynb"
+MAX_SCORE = 36.0  # twelve functions, each 1 visible + 2 hidden points
+
+WW_INCLUDES_TRUE_CLASS = '''
+def multiclass_hinge_loss(scores, labels, margin=1.0):
+    n, num_classes = scores.shape
+    correct = scores[np.arange(n), labels][:, None]
+    return np.maximum(0.0, margin - correct + scores).sum() / (n * num_classes)
+'''
+L2_GRAD_WITHOUT_2 = '''
+def l2_grad(pred, target):
+    return (pred - target) / pred.size
+'''
+HINGE_GRAD_ON_THE_MARGIN = '''
+def binary_hinge_grad(scores, targets):
+    return -targets * (1.0 - targets * scores >= 0) / len(scores)
+'''
+SMOOTH_L1_BETA_IGNORED = '''
+def smooth_l1_loss(pred, target, beta=1.0):
+    r = np.abs(pred - target)
+    return np.where(r < 1.0, 0.5 * r ** 2, r - 0.5).mean()
+'''
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return grade(tmp_path_factory.mktemp("roundtrip"), ASSIGNMENT, NOTEBOOK, {
+        "alice": solution_submission(),
+        "bob": untouched_submission,
+        # four typical mistakes in one submission (each autograded submission costs seconds)
+        "carol": solution_submission({"multiclass_hinge_loss": WW_INCLUDES_TRUE_CLASS,
+                                      "l2_grad": L2_GRAD_WITHOUT_2,
+                                      "binary_hinge_grad": HINGE_GRAD_ON_THE_MARGIN,
+                                      "smooth_l1_loss": SMOOTH_L1_BETA_IGNORED}),
+    })
+
+
+def test_release_has_stubs_and_no_hidden_tests(course):
+    release = course.root / "exercises" / ASSIGNMENT / NOTEBOOK
+    stubs = [cell for cell in nbformat.read(release, as_version=4).cells
+             if cell.source.endswith("    # YOUR CODE HERE\n    raise NotImplementedError()")]
+    assert len(stubs) == 12
+    text = release.read_text()
+    for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "_edge_cases(binary_hinge_loss, seed",
+                   "np.maximum(0.0, 1.0 - targets * scores)"):
+        assert secret not in text
+
+
+def test_exact_scores(course):
+    assert course.max_score() == MAX_SCORE
+    # carol loses both cells of three functions (3 x 3 points); her hinge gradient on the margin passes
+    # the visible test and fails only the hidden one (2 points).
+    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 25.0}
+
+
+def test_each_mistake_costs_only_its_own_cells(course):
+    carol = course.cell_scores("carol")
+    lost = {cell for cell, points in carol.items() if points == 0}
+    assert lost == {"test_multiclass_hinge_loss", "test_multiclass_hinge_loss_hidden",
+                    "test_l2_grad", "test_l2_grad_hidden", "test_smooth_l1_loss", "test_smooth_l1_loss_hidden",
+                    "test_binary_hinge_grad_hidden"}
+    assert carol["test_binary_hinge_grad"] == 1
+
+
+def test_export_csv_matches_gradebook(course):
+    rows = course.exported()
+    for student, score in course.scores().items():
+        assert float(rows[student]["raw_score"]) == score
+        assert float(rows[student]["max_score"]) == MAX_SCORE
+
+
+def test_feedback_names_the_mistakes_and_hides_hidden_tests(course):
+    carol = course.feedback_html("carol")
+    assert "Likely mistake: ww-includes-true-class" in carol
+    assert "Likely mistake: l2-grad-missing-2" in carol
+    assert "Likely mistake: smooth-l1-beta-ignored" in carol
+    assert "Likely mistake: hinge-subgradient-at-kink" in carol  # from a hidden test
+    assert "BEGIN HIDDEN TESTS" not in carol
+    assert "seed=2040" not in carol
+    assert "Score: 0.0 / 36.0" in course.feedback_html("bob")
+    assert "Score: 36.0 / 36.0" in course.feedback_html("alice")
