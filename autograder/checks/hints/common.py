@@ -25,8 +25,9 @@ HINTS: dict[str, str] = {
         "the number of columns must be num_classes, not labels.max() + 1: a batch need not contain "
         "the highest class."),
     "modified-input": (
-        "the function changed an array it was given (e.g. `y -= y.max()` or `x[i] += h` without "
-        "restoring it). Work on a copy, or restore the saved value."),
+        "the function changed an array it was given (e.g. `y -= y.max()`, `param -= lr * grad`, "
+        "`velocity *= momentum`, or `x[i] += h` without restoring it). Work on a copy, or restore the "
+        "saved value."),
     "jacobian-diagonal-only": (
         "only the diagonal sigma_i is there: dsigma_i/dy_j = sigma_i (delta_ij - sigma_j) also has the "
         "off-diagonal terms -sigma_i sigma_j, i.e. J = diag(sigma) - sigma sigma^T."),

@@ -1,0 +1,563 @@
+"""The checks of assignment 05 (optimizers) pass on the solution and catch wrong code.
+
+For each of the four functions, the visible ``check_X`` and hidden ``check_X_edge_cases`` checks
+(a) pass on the solution notebook's functions and on other correct ways of writing them, and
+(b) fail with :class:`CheckFailure` on wrong implementations a student could plausibly write, naming the
+mistake (``Likely mistake: <key>``) where they recognise it. Some mistakes only show on edge cases (a
+learning rate that changes between steps, an integer x0, Adam's defaults): the visible check then passes
+and only the hidden one fails. Also here: the test problems' gradients agree with autograd, and the
+reference of the other momentum formulation agrees with torch exactly while the learning rate is constant.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import optim_problems as problems
+from autograder.checks import optimizers as checks
+from autograder.checks.hints import HINTS
+from autograder.compare import CheckFailure
+from autograder.reference import optimizers as ref
+from notebook_code import ROOT, solution_functions
+
+NOTEBOOK = ROOT / "solutions/05-optimizers/optimizers.ipynb"
+FUNCTIONS = ["sgd_step", "momentum_step", "adam_step", "minimize"]
+# The seeds the solution notebook's hidden-test cells use, plus two others.
+NOTEBOOK_SEEDS = {name: 20501 + i for i, name in enumerate(FUNCTIONS)}
+OTHER_SEEDS = [0, 175]
+
+PASSES = "passes"        # expected outcome of a check: it passes
+ANY_OR_NO_MISTAKE = ...  # the message may or may not name a mistake
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solution_functions(NOTEBOOK)
+
+
+def visible_check(name: str) -> Callable:
+    return getattr(checks, f"check_{name}")
+
+
+def hidden_check(name: str, seed: int | None = None) -> Callable:
+    seed = NOTEBOOK_SEEDS[name] if seed is None else seed
+    return lambda function: getattr(checks, f"check_{name}_edge_cases")(function, seed)
+
+
+def failure_message(check: Callable, function: Callable) -> str:
+    with pytest.raises(CheckFailure) as info:
+        check(function)
+    return str(info.value)
+
+
+def assert_names(message: str, mistake) -> None:
+    """``mistake``: a HINTS key that must be named, None (no mistake may be named) or ANY_OR_NO_MISTAKE."""
+    if mistake is ANY_OR_NO_MISTAKE:
+        return
+    if mistake is None:
+        assert "Likely mistake" not in message, message
+    else:
+        assert mistake in HINTS
+        assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
+
+
+# === the test problems and the references ===========================================================
+
+def rosenbrock_in_torch(v: torch.Tensor) -> torch.Tensor:
+    return (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2
+
+
+def _autograd(loss: Callable, x: np.ndarray) -> np.ndarray:
+    w = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    loss(w).backward()
+    return w.grad.numpy()
+
+
+def test_problem_gradients_match_autograd():
+    rng = np.random.default_rng(3)
+    quadratic = problems.random_quadratic(rng, 4, condition=30.0)
+    A, x_star = torch.from_numpy(quadratic.A), torch.from_numpy(quadratic.x_star)
+    x = rng.normal(size=4)
+    np.testing.assert_allclose(quadratic.grad(x), _autograd(lambda w: 0.5 * (w - x_star) @ A @ (w - x_star), x),
+                               rtol=1e-12)
+    assert quadratic.loss(x) == pytest.approx(0.5 * (x - quadratic.x_star) @ quadratic.A @ (x - quadratic.x_star))
+    assert quadratic.condition_number == pytest.approx(30.0)
+
+    rosenbrock, w = problems.Rosenbrock(), np.array([-1.2, 1.0])
+    np.testing.assert_allclose(rosenbrock.grad(w), _autograd(rosenbrock_in_torch, w), rtol=1e-12)
+    assert rosenbrock.loss(rosenbrock.x_star) == 0.0
+
+    well = problems.DoubleWell()
+    np.testing.assert_allclose(well.grad(np.array([0.7])), _autograd(lambda v: v[0] ** 4 - 3 * v[0] ** 2 + v[0],
+                                                                    np.array([0.7])), rtol=1e-12)
+    np.testing.assert_allclose(well.grad(well.x_star), 0.0, atol=1e-12)
+    assert well.loss(well.x_star) < well.loss(well.stationary_points()[2:]).item()
+
+    regression = problems.least_squares(rng, num_samples=50)
+    X, y = torch.from_numpy(regression.X), torch.from_numpy(regression.y)
+    w = rng.normal(size=2)
+    np.testing.assert_allclose(regression.grad(w), _autograd(lambda v: 0.5 * ((X @ v - y) ** 2).mean(), w),
+                               rtol=1e-12)
+    np.testing.assert_allclose(regression.grad(regression.x_star), 0.0, atol=1e-12)
+    batch = np.array([3, 7, 11])
+    np.testing.assert_allclose(regression.grad(w, batch),
+                               _autograd(lambda v: 0.5 * ((X[batch] @ v - y[batch]) ** 2).mean(), w), rtol=1e-12)
+
+
+def test_noisy_gradients_are_unbiased_with_the_stated_spread():
+    rng, w = np.random.default_rng(4), np.array([-3.0, 1.0])
+    valley = problems.ill_conditioned_quadratic()
+    noisy_grad = problems.with_gradient_noise(valley.grad, rng, 0.5)
+    noise = np.array([noisy_grad(w) for _ in range(4000)]) - valley.grad(w)
+    np.testing.assert_allclose(noise.mean(axis=0), 0.0, atol=0.05)
+    np.testing.assert_allclose(noise.std(axis=0), 0.5, rtol=0.05)
+    regression = problems.least_squares(rng)
+    minibatch_grad = regression.minibatch_grad(rng, batch_size=10)
+    mean = np.mean([minibatch_grad(w) for _ in range(4000)], axis=0)
+    np.testing.assert_allclose(mean, regression.grad(w), rtol=0.05)
+
+
+def test_loss_takes_a_grid_of_points():
+    valley = problems.ill_conditioned_quadratic()
+    grid = np.random.default_rng(0).normal(size=(5, 7, 2))
+    expected = [[valley.loss(point) for point in row] for row in grid]
+    np.testing.assert_allclose(valley.loss(grid), expected, rtol=1e-14)
+    np.testing.assert_allclose(problems.Rosenbrock().loss(grid),
+                               [[problems.Rosenbrock().loss(point) for point in row] for row in grid], rtol=1e-14)
+
+
+def test_the_other_momentum_formulation_matches_torch_only_while_the_learning_rate_is_constant():
+    valley, x0 = problems.ill_conditioned_quadratic(), np.array([-9.0, 2.0])
+    constant = np.full(60, 0.1)
+    for nesterov in (False, True):
+        torch_x, states = ref.run_optimizer(valley.grad, x0, "sgd", 60, constant, momentum=0.9, nesterov=nesterov)
+        other_x, other_v = ref.lr_in_velocity_momentum(valley.grad, x0, 60, constant, 0.9, nesterov)
+        np.testing.assert_allclose(other_x, torch_x, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(other_v, 0.1 * states["momentum_buffer"], rtol=1e-12, atol=1e-14)
+    schedule = np.where(np.arange(60) < 30, 0.1, 0.01)
+    torch_x = ref.trajectory(valley.grad, x0, "sgd", 60, schedule, momentum=0.9)
+    other_x, _ = ref.lr_in_velocity_momentum(valley.grad, x0, 60, schedule, 0.9)
+    np.testing.assert_allclose(other_x[:31], torch_x[:31], rtol=1e-12, atol=1e-14)
+    assert np.abs(other_x[31] - torch_x[31]).max() > 1e-3
+
+
+def test_torch_momentum_buffer_starts_at_the_first_gradient():
+    """What ``momentum_step``'s zero velocity reproduces: torch's buffer after step 1 is g_1 itself."""
+    quadratic = problems.random_quadratic(np.random.default_rng(1), 3)
+    x0 = np.ones(3)
+    _, states = ref.run_optimizer(quadratic.grad, x0, "sgd", 1, 0.1, momentum=0.9)
+    np.testing.assert_array_equal(states["momentum_buffer"][0], quadratic.grad(x0))
+
+
+def test_step_rule_carries_torch_state_through_minimize_protocol():
+    quadratic = problems.random_quadratic(np.random.default_rng(2), 3)
+    x0 = np.array([1.0, -2.0, 0.5])
+    for optimizer, options in [("sgd", {"momentum": 0.9, "nesterov": True}), ("adam", {})]:
+        step, x, state, path = ref.step_rule(optimizer, 0.05, **options), x0, None, [x0]
+        for _ in range(40):
+            x, state = step(x, quadratic.grad(x), state)
+            path.append(x)
+        np.testing.assert_allclose(path, ref.trajectory(quadratic.grad, x0, optimizer, 40, 0.05, **options),
+                                   rtol=1e-13, atol=1e-15)
+
+
+# === the solution and other correct implementations pass ============================================
+
+def test_the_checks_cover_every_function():
+    defined = {name[len("check_"):] for name in dir(checks) if name.startswith("check_")}
+    assert defined == set(FUNCTIONS) | {f"{name}_edge_cases" for name in FUNCTIONS}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_visible_check_passes_on_solution(solution, name):
+    visible_check(name)(getattr(solution, name))
+
+
+@pytest.mark.parametrize("seed", [None, *OTHER_SEEDS], ids=["notebook-seed", *map("seed-{}".format, OTHER_SEEDS)])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_hidden_check_passes_on_solution(solution, name, seed):
+    hidden_check(name, seed)(getattr(solution, name))
+
+
+def sgd_subtract(param, grad, lr):
+    return np.subtract(param, np.multiply(lr, grad))
+
+
+def momentum_on_copies(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    velocity = velocity.copy()
+    velocity *= momentum
+    velocity += grad
+    step = grad + momentum * velocity if nesterov else velocity
+    param = param.copy()
+    param -= lr * step
+    return param, velocity
+
+
+def momentum_expanded_nesterov(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    new_velocity = momentum * velocity + grad
+    if nesterov:
+        return param - lr * grad - lr * momentum * new_velocity, new_velocity
+    return param - lr * new_velocity, new_velocity
+
+
+def adam_as_torch_writes_it(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = m + (1 - beta1) * (grad - m)                      # torch's exp_avg.lerp_(grad, 1 - beta1)
+    v = beta2 * v + (1 - beta2) * grad * grad
+    denom = np.sqrt(v) / np.sqrt(1 - beta2 ** t) + eps
+    return param - (lr / (1 - beta1 ** t)) * m / denom, m, v
+
+
+def minimize_preallocated(grad_fn, x0, step, num_steps):
+    trajectory = np.zeros((num_steps + 1, len(x0)))
+    trajectory[0] = x0
+    state = None
+    for k in range(num_steps):
+        trajectory[k + 1], state = step(trajectory[k], grad_fn(trajectory[k]), state)
+    return trajectory
+
+
+def minimize_vstack(grad_fn, x0, step, num_steps):
+    x, state, rows = np.asarray(x0, dtype=float), None, [np.asarray(x0, dtype=float)]
+    for _ in range(num_steps):
+        x, state = step(x, grad_fn(x), state)
+        rows.append(x)
+    return np.vstack(rows)
+
+
+CORRECT_VARIANTS = [
+    pytest.param("sgd_step", sgd_subtract, id="sgd_step-np-subtract"),
+    pytest.param("momentum_step", momentum_on_copies, id="momentum_step-in-place-on-copies"),
+    pytest.param("momentum_step", momentum_expanded_nesterov, id="momentum_step-expanded-nesterov"),
+    pytest.param("adam_step", adam_as_torch_writes_it, id="adam_step-as-torch-writes-it"),
+    pytest.param("minimize", minimize_preallocated, id="minimize-preallocated"),
+    pytest.param("minimize", minimize_vstack, id="minimize-vstack"),
+]
+
+
+@pytest.mark.parametrize("name, function", CORRECT_VARIANTS)
+def test_checks_pass_on_other_correct_implementations(name, function):
+    visible_check(name)(function)
+    hidden_check(name)(function)
+
+
+# === wrong implementations, as a student might write them ===========================================
+# sgd_step
+
+def sgd_ascent(param, grad, lr):
+    return param + lr * grad
+
+
+def sgd_in_place(param, grad, lr):
+    param -= lr * grad
+    return param
+
+
+def sgd_ignores_lr(param, grad, lr):
+    return param - grad
+
+
+def sgd_returns_tuple(param, grad, lr):
+    return param - lr * grad, None
+
+
+# momentum_step
+
+def momentum_ruder(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    velocity = momentum * velocity + lr * grad
+    return param - (momentum * velocity + lr * grad if nesterov else velocity), velocity
+
+
+def momentum_cs231n(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    new_velocity = momentum * velocity - lr * grad
+    if nesterov:
+        return param - momentum * velocity + (1 + momentum) * new_velocity, new_velocity
+    return param + new_velocity, new_velocity
+
+
+def momentum_nesterov_ignored(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    velocity = momentum * velocity + grad
+    return param - lr * velocity, velocity
+
+
+def momentum_nesterov_with_old_velocity(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    new_velocity = momentum * velocity + grad
+    return param - lr * (grad + momentum * velocity if nesterov else new_velocity), new_velocity
+
+
+def momentum_nesterov_swapped(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    velocity = momentum * velocity + grad
+    return param - lr * (velocity + momentum * grad if nesterov else velocity), velocity
+
+
+def momentum_in_place(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    velocity *= momentum
+    velocity += grad
+    return param - lr * (grad + momentum * velocity if nesterov else velocity), velocity
+
+
+def momentum_ascent(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    velocity = momentum * velocity + grad
+    return param + lr * (grad + momentum * velocity if nesterov else velocity), velocity
+
+
+def momentum_dampened(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    velocity = momentum * velocity + (1 - momentum) * grad
+    return param - lr * velocity, velocity
+
+
+def momentum_velocity_after_step(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    return param - lr * velocity, momentum * velocity + grad
+
+
+def momentum_returns_param_only(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    return param - lr * (momentum * velocity + grad)
+
+
+# adam_step
+
+def _moments(grad, m, v, beta1, beta2):
+    return beta1 * m + (1 - beta1) * grad, beta2 * v + (1 - beta2) * grad ** 2
+
+
+def adam_no_bias_correction(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = _moments(grad, m, v, beta1, beta2)
+    return param - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def adam_t_from_zero(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t += 1  # "the first step is step 0"
+    m, v = _moments(grad, m, v, beta1, beta2)
+    return param - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+
+
+def adam_t_minus_one(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = _moments(grad, m, v, beta1, beta2)
+    return param - lr * (m / (1 - beta1 ** (t - 1))) / (np.sqrt(v / (1 - beta2 ** (t - 1))) + eps), m, v
+
+
+def adam_eps_inside_sqrt(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = _moments(grad, m, v, beta1, beta2)
+    return param - lr * (m / (1 - beta1 ** t)) / np.sqrt(v / (1 - beta2 ** t) + eps), m, v
+
+
+def adam_returns_corrected(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = _moments(grad, m, v, beta1, beta2)
+    m, v = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return param - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def adam_in_place(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad ** 2
+    return param - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+
+
+def adam_ascent(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = _moments(grad, m, v, beta1, beta2)
+    return param + lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+
+
+def adam_gradient_not_squared(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = beta1 * m + (1 - beta1) * grad, beta2 * v + (1 - beta2) * grad
+    return param - lr * (m / (1 - beta1 ** t)) / (np.sqrt(np.abs(v) / (1 - beta2 ** t)) + eps), m, v
+
+
+def adam_wrong_default_lr(param, grad, m, v, t, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = _moments(grad, m, v, beta1, beta2)
+    return param - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+
+
+# minimize
+
+def minimize_without_x0(grad_fn, x0, step, num_steps):
+    x, state, trajectory = x0, None, []
+    for _ in range(num_steps):
+        x, state = step(x, grad_fn(x), state)
+        trajectory.append(x)
+    return np.array(trajectory)
+
+
+def minimize_state_reset(grad_fn, x0, step, num_steps):
+    x, trajectory = x0, [x0]
+    for _ in range(num_steps):
+        x, _ = step(x, grad_fn(x), None)
+        trajectory.append(x)
+    return np.array(trajectory)
+
+
+def minimize_gradient_at_x0(grad_fn, x0, step, num_steps):
+    x, state, trajectory, g = x0, None, [x0], grad_fn(x0)
+    for _ in range(num_steps):
+        x, state = step(x, g, state)
+        trajectory.append(x)
+    return np.array(trajectory)
+
+
+def minimize_x0_dtype(grad_fn, x0, step, num_steps):
+    trajectory = np.zeros((num_steps + 1, len(x0)), dtype=x0.dtype)  # int for an integer x0: truncates
+    trajectory[0], state = x0, None
+    for k in range(num_steps):
+        trajectory[k + 1], state = step(trajectory[k], grad_fn(trajectory[k]), state)
+    return trajectory
+
+
+def minimize_list_of_arrays(grad_fn, x0, step, num_steps):
+    x, state, trajectory = x0, None, [x0]
+    for _ in range(num_steps):
+        x, state = step(x, grad_fn(x), state)
+        trajectory.append(x)
+    return trajectory
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A check's expected failure: the mistake named (a key; None: names none; ANY_OR_NO_MISTAKE: either)
+    and text the message must contain."""
+    mistake: object = None
+    says: str = ""
+
+
+def fails(mistake=None, says=""):
+    return Expect(mistake, says)
+
+
+def case(function_name, wrong, visible, hidden, id):
+    return pytest.param(function_name, wrong, visible, hidden, id=id)
+
+
+# With a constant lr the two momentum formulations give the same parameters (their velocities differ);
+# with a schedule the parameters differ too.
+SCHEDULE_CHANGES_THE_PARAMETERS = "changes between steps (0.05, then 0.0125 from step 76): the parameters"
+
+WRONG = [
+    # sgd_step
+    case("sgd_step", sgd_ascent, fails("gradient-ascent", "the parameters (row k: after k steps)"),
+         fails("gradient-ascent", "(3, 4) matrix"), "sgd_step-gradient-ascent"),
+    case("sgd_step", sgd_in_place, fails("modified-input", "step 1: modified its input array in place"),
+         fails("modified-input"), "sgd_step-modifies-param-in-place"),
+    case("sgd_step", sgd_ignores_lr, fails(None, "values differ"), fails(None, "values differ"),
+         "sgd_step-ignores-lr"),
+    case("sgd_step", sgd_returns_tuple, fails(None, "returned a tuple of arrays"),
+         fails(None, "returned a tuple of arrays"), "sgd_step-returns-a-tuple"),
+    # momentum_step
+    case("momentum_step", momentum_ruder,
+         fails("momentum-lr-in-velocity", "the velocity returned"),
+         fails("momentum-lr-in-velocity", SCHEDULE_CHANGES_THE_PARAMETERS),
+         "momentum_step-ruder-lr-in-velocity"),
+    case("momentum_step", momentum_cs231n,
+         fails("momentum-lr-in-velocity", "the velocity returned"),
+         fails("momentum-lr-in-velocity", SCHEDULE_CHANGES_THE_PARAMETERS),
+         "momentum_step-cs231n-convention"),
+    case("momentum_step", momentum_nesterov_ignored, fails("nesterov-ignored", "nesterov=True"),
+         fails("nesterov-ignored", "nesterov=True"), "momentum_step-nesterov-as-plain-momentum"),
+    # g + mu * v_old is the new velocity itself: this "Nesterov" is plain momentum
+    case("momentum_step", momentum_nesterov_with_old_velocity, fails("nesterov-ignored", "nesterov=True"),
+         fails("nesterov-ignored", "nesterov=True"), "momentum_step-nesterov-with-old-velocity"),
+    case("momentum_step", momentum_nesterov_swapped, fails(None, "nesterov=True"),
+         fails(None, "nesterov=True"), "momentum_step-nesterov-velocity-and-gradient-swapped"),
+    case("momentum_step", momentum_in_place, fails("modified-input", "step 1: modified its input array in place"),
+         fails("modified-input"), "momentum_step-modifies-velocity-in-place"),
+    case("momentum_step", momentum_ascent, fails("gradient-ascent"), fails("gradient-ascent"),
+         "momentum_step-gradient-ascent"),
+    case("momentum_step", momentum_dampened, fails("momentum-dampened"), fails("momentum-dampened"),
+         "momentum_step-dampened-velocity"),
+    case("momentum_step", momentum_velocity_after_step, fails("velocity-updated-after-step"),
+         fails("velocity-updated-after-step"), "momentum_step-velocity-updated-after-the-step"),
+    case("momentum_step", momentum_returns_param_only,
+         fails(None, "must return a tuple (param, velocity); got ndarray"),
+         fails(None, "must return a tuple (param, velocity)"), "momentum_step-returns-param-only"),
+    # adam_step
+    case("adam_step", adam_no_bias_correction, fails("adam-no-bias-correction"),
+         fails("adam-no-bias-correction"), "adam_step-no-bias-correction"),
+    case("adam_step", adam_t_from_zero, fails("adam-t-from-zero"), fails("adam-t-from-zero"),
+         "adam_step-t-counted-from-zero"),
+    case("adam_step", adam_t_minus_one, fails(None, "NaN or infinity"), fails(None, "NaN or infinity"),
+         "adam_step-bias-correction-with-t-minus-one"),
+    case("adam_step", adam_eps_inside_sqrt, fails("adam-eps-inside-sqrt"),
+         fails("adam-eps-inside-sqrt", "tiny gradients"), "adam_step-eps-inside-sqrt"),
+    case("adam_step", adam_returns_corrected, fails("adam-returns-corrected-moments"),
+         fails("adam-returns-corrected-moments"), "adam_step-returns-corrected-moments"),
+    case("adam_step", adam_in_place, fails("modified-input", "step t = 1: modified its input array in place"),
+         fails("modified-input"), "adam_step-modifies-m-and-v-in-place"),
+    case("adam_step", adam_ascent, fails("gradient-ascent"), fails("gradient-ascent"),
+         "adam_step-gradient-ascent"),
+    case("adam_step", adam_gradient_not_squared, fails(None, "values differ"), fails(None, "values differ"),
+         "adam_step-v-averages-g-not-g-squared"),
+    case("adam_step", adam_wrong_default_lr, PASSES, fails(None, "default lr"), "adam_step-wrong-default-lr"),
+    # minimize
+    case("minimize", minimize_without_x0,
+         fails("minimize-missing-x0", "expected an array of shape (101, 4), got shape (100, 4)"),
+         fails("minimize-missing-x0"), "minimize-without-x0"),
+    case("minimize", minimize_state_reset, fails("minimize-state-reset"), fails("minimize-state-reset"),
+         "minimize-state-reset-every-step"),
+    case("minimize", minimize_gradient_at_x0, fails(None, "values differ"), fails(None, "values differ"),
+         "minimize-gradient-always-at-x0"),
+    case("minimize", minimize_x0_dtype, PASSES, fails(None, "integer starting point"),
+         "minimize-trajectory-with-x0-dtype"),
+    case("minimize", minimize_list_of_arrays, fails(None, "returned a list of arrays"),
+         fails(None, "returned a list of arrays"), "minimize-returns-a-list"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
+def test_visible_check_on_wrong_implementation(name, wrong, visible, hidden):
+    if visible is PASSES:  # the mistake only shows on edge cases
+        visible_check(name)(wrong)
+        return
+    message = failure_message(visible_check(name), wrong)
+    assert_names(message, visible.mistake)
+    assert visible.says in message, message
+
+
+@pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
+def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
+    message = failure_message(hidden_check(name), wrong)
+    assert_names(message, hidden.mistake)
+    assert hidden.says in message, message
+
+
+def test_every_function_has_at_least_two_wrong_implementations():
+    counts = {name: sum(case.values[0] == name for case in WRONG) for name in FUNCTIONS}
+    assert min(counts.values()) >= 2, counts
+
+
+# === broken in ways that have nothing to do with the maths ===========================================
+
+def returns_none(*args, **kwargs):
+    result = np.zeros(3)  # computed, but forgot to return it  # noqa: F841
+
+
+def not_implemented(*args, **kwargs):
+    raise NotImplementedError
+
+
+def returns_text(*args, **kwargs):
+    return "not a number"
+
+
+BROKEN = [
+    pytest.param(returns_none, ("returned None",), id="returns-None"),
+    pytest.param(not_implemented, ("not implemented",), id="raises-NotImplementedError"),
+    pytest.param(returns_text, ("expected numbers", "must return a tuple"), id="returns-a-string"),
+]
+
+
+@pytest.mark.parametrize("check_kind", ["visible", "hidden"])
+@pytest.mark.parametrize("broken, says", BROKEN)
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_checks_fail_on_broken_function(name, broken, says, check_kind):
+    check = visible_check(name) if check_kind == "visible" else hidden_check(name)
+    message = failure_message(check, broken)
+    assert any(text in message for text in says), message
+    assert "Likely mistake" not in message, message
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_checks_fail_on_something_not_callable(name):
+    assert "expected a function, got ndarray" in failure_message(visible_check(name), np.zeros(3))
