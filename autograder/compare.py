@@ -98,7 +98,8 @@ def assert_close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7, a
 def assert_unchanged(original: np.ndarray, after: np.ndarray, what: str) -> None:
     """Fail if the student's function modified an input array in place (rounding-level changes from
     restoring a perturbed entry arithmetically are tolerated)."""
-    if after.shape != original.shape or not np.allclose(after, original, rtol=1e-12, atol=1e-15, equal_nan=True):
+    if after.shape != original.shape or not np.allclose(after, original, rtol=1e-12, atol=1e-15,
+                                                        equal_nan=True):
         fail(what, "modified its input array in place.", "modified-input")
 
 
