@@ -15,8 +15,9 @@ HINTS: dict[str, str] = {
         "the result has the wrong sign. dL/dy = sigma(y) - t (probabilities minus one-hot targets), and "
         "the loss -sum t log sigma is positive."),
     "transposed-gradient": (
-        "the gradient is transposed. dL/dW must have W's shape (C, D): dW = (sigma - t)^T x / N for "
-        "scores = x W^T + b."),
+        "the gradient is transposed. A gradient has the shape of what it differentiates: dW has W's "
+        "shape (out, in), and for out = x W^T + b it is dW = dout^T x (for softmax scores, "
+        "dout = (sigma - t) / N)."),
     "per-sample-loss": (
         "the function returned one loss per sample; return their mean, a single number."),
     "integer-output": (

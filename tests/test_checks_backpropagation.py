@@ -1,0 +1,804 @@
+"""The checks of assignment 03 (back-propagation through layers) pass on the solution and catch wrong code.
+
+For each layer (a forward/backward pair checked together) and the two-layer network, the visible
+``check_X`` and hidden ``check_X_edge_cases`` checks (a) pass on the solution notebook's functions and on
+other correct ways of writing them, and (b) fail with :class:`CheckFailure` on wrong implementations a
+student could plausibly write, naming the mistake (``Likely mistake: <key>``) where they recognise it.
+Some mistakes only show on edge cases (ties, overlapping windows, exact zeros, |x| = 1000): the
+visible check then passes and only the hidden check fails.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from autograder.checks import backpropagation as checks
+from autograder.checks.hints import HINTS
+from autograder.compare import CheckFailure
+from notebook_code import ROOT, solution_functions
+
+NOTEBOOK = ROOT / "solutions/03-backpropagation/backpropagation.ipynb"
+LAYERS = ["linear", "relu", "sigmoid", "tanh", "conv2d", "max_pool2d", "avg_pool2d"]
+NET = "two_layer_net_loss_and_grads"
+NAMES = LAYERS + [NET]
+# The seeds the solution notebook's hidden-test cells use, plus two others.
+NOTEBOOK_SEEDS = {name: 20301 + i for i, name in enumerate(NAMES)}
+OTHER_SEEDS = [0, 175]
+
+PASSES = "passes"        # expected outcome of a check: it passes
+ANY_OR_NO_MISTAKE = ...  # the message may or may not name a mistake
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solution_functions(NOTEBOOK)
+
+
+def student(solution, name: str) -> tuple:
+    """What a check takes: (forward, backward) of a layer, (function,) of the network."""
+    if name == NET:
+        return (getattr(solution, NET),)
+    return getattr(solution, f"{name}_forward"), getattr(solution, f"{name}_backward")
+
+
+def visible_check(name: str) -> Callable:
+    return lambda *functions: getattr(checks, f"check_{name}")(*functions)
+
+
+def hidden_check(name: str, seed: int | None = None) -> Callable:
+    seed = NOTEBOOK_SEEDS[name] if seed is None else seed
+    return lambda *functions: getattr(checks, f"check_{name}_edge_cases")(*functions, seed)
+
+
+def failure_message(check: Callable, functions: tuple) -> str:
+    with pytest.raises(CheckFailure) as info:
+        check(*functions)
+    return str(info.value)
+
+
+def assert_names(message: str, mistake) -> None:
+    """``mistake``: a HINTS key that must be named, None (no mistake may be named) or ANY_OR_NO_MISTAKE."""
+    if mistake is ANY_OR_NO_MISTAKE:
+        return
+    if mistake is None:
+        assert "Likely mistake" not in message, message
+    else:
+        assert mistake in HINTS
+        assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
+
+
+# === the solution and other correct implementations pass ============================================
+
+def test_the_checks_cover_every_function():
+    defined = {name[len("check_"):] for name in dir(checks) if name.startswith("check_")}
+    assert defined == set(NAMES) | {f"{name}_edge_cases" for name in NAMES}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_visible_check_passes_on_solution(solution, name):
+    visible_check(name)(*student(solution, name))
+
+
+@pytest.mark.parametrize("seed", [None, *OTHER_SEEDS], ids=["notebook-seed", *map("seed-{}".format, OTHER_SEEDS)])
+@pytest.mark.parametrize("name", NAMES)
+def test_hidden_check_passes_on_solution(solution, name, seed):
+    hidden_check(name, seed)(*student(solution, name))
+
+
+def test_pytorch_routes_a_tied_max_pool_gradient_to_the_first_maximum_in_row_major_order():
+    """The convention the max-pooling checks rely on, observed on PyTorch itself."""
+    from autograder.reference import backpropagation as ref
+    x = np.array([[[[1.0, 3.0, 0.0], [3.0, 3.0, 0.0], [0.0, 0.0, 0.0]]]])
+    assert ref.max_pool2d_grad(x, np.ones((1, 1, 1, 1)), kernel_size=2, stride=2)[0, 0].tolist() == [
+        [0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    flat_zeros = np.zeros((1, 1, 3, 3))  # four overlapping windows, each all ties: each picks its top-left
+    assert ref.max_pool2d_grad(flat_zeros, np.ones((1, 1, 2, 2)), kernel_size=2, stride=1)[0, 0].tolist() == [
+        [1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+
+
+# Correct alternatives -------------------------------------------------------------------------------
+
+def relu_forward_mask_cache(x):
+    mask = x > 0
+    return np.where(mask, x, 0.0), mask
+
+
+def relu_backward_mask_cache(dout, mask):
+    return np.where(mask, dout, 0.0)
+
+
+def sigmoid_forward_textbook(x):  # overflows to inf for x < -709, but 1 / (1 + inf) == 0 is right
+    with np.errstate(over="ignore"):
+        s = 1 / (1 + np.exp(-x))
+    return s, s
+
+
+def sigmoid_backward_textbook(dout, s):
+    return dout * s * (1 - s)
+
+
+def tanh_forward_via_sigmoid(x):
+    with np.errstate(over="ignore"):
+        t = 1 - 2 / (np.exp(2 * x) + 1)
+    return t, t
+
+
+def tanh_backward_via_cache(dout, t):
+    return dout * (1 - t * t)
+
+
+def _conv_forward(x, w, b, stride=1, padding=0, flip=False):
+    """Loop over output positions; flip=True computes a true convolution (a mistake)."""
+    if flip:
+        w = w[..., ::-1, ::-1]
+    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    kh, kw = w.shape[2:]
+    out_h = (x_pad.shape[2] - kh) // stride + 1
+    out_w = (x_pad.shape[3] - kw) // stride + 1
+    out = np.zeros((x.shape[0], w.shape[0], out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            window = x_pad[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[:, :, i, j] = np.einsum("nchw,fchw->nf", window, w) + b
+    return out, (x_pad, w, stride, padding)
+
+
+def conv2d_forward_einsum_windows(x, w, b, stride=1, padding=0):
+    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(x_pad, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
+    return np.einsum("ncijpq,fcpq->nfij", windows, w) + b[:, None, None], (x_pad, w, stride, padding)
+
+
+def _conv_backward(dout, cache, *, flip_dx=True, flip_dw=False, db_axes=(0, 2, 3), crop="exact"):
+    """dx as a full convolution of the stride-dilated dout with the flipped kernel, dw as a correlation
+    of the padded input with dout; the keyword arguments switch in the mistakes."""
+    x_pad, w, s, p = cache
+    n, f, out_h, out_w = dout.shape
+    kh, kw = w.shape[2:]
+    dilated = np.zeros((n, f, (out_h - 1) * s + 1, (out_w - 1) * s + 1))
+    dilated[:, :, ::s, ::s] = dout
+    full = np.pad(dilated, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+    kernel = w[..., ::-1, ::-1] if flip_dx else w
+    dx_pad = np.zeros(x_pad.shape)
+    for i in range(full.shape[2] - kh + 1):
+        for j in range(full.shape[3] - kw + 1):
+            dx_pad[:, :, i, j] = np.einsum("nfpq,fcpq->nc", full[:, :, i:i + kh, j:j + kw], kernel)
+    dw = np.zeros(w.shape)
+    for p_ in range(kh):
+        for q in range(kw):
+            rows = x_pad[:, :, p_:p_ + dilated.shape[2]:s, q:q + dilated.shape[3]:s]
+            dw[:, :, p_, q] = np.einsum("nfij,ncij->fc", dout, rows)
+    if flip_dw:
+        dw = dw[..., ::-1, ::-1]
+    h, width = x_pad.shape[2] - 2 * p, x_pad.shape[3] - 2 * p
+    dx = {"exact": dx_pad[:, :, p:p + h, p:p + width], "minus": dx_pad[:, :, p:-p, p:-p],
+          "none": dx_pad}[crop]
+    return dx, dw, dout.sum(axis=db_axes)
+
+
+def conv2d_backward_full_convolution(dout, cache):
+    return _conv_backward(dout, cache)
+
+
+def max_pool2d_forward_masks(x, kernel_size=2, stride=2):
+    """Forward that records each window's winner; backward scatters dout through the saved masks."""
+    n, c, h, w = x.shape
+    k, s = kernel_size, stride
+    out_h, out_w = (h - k) // s + 1, (w - k) // s + 1
+    out = np.empty((n, c, out_h, out_w))
+    masks = {}
+    for i in range(out_h):
+        for j in range(out_w):
+            window = x[:, :, i * s:i * s + k, j * s:j * s + k].reshape(n, c, -1)
+            mask = np.zeros_like(window)
+            np.put_along_axis(mask, window.argmax(axis=2)[..., None], 1.0, axis=2)
+            masks[i, j] = mask.reshape(n, c, k, k)
+            out[:, :, i, j] = window.max(axis=2)
+    return out, (x.shape, k, s, masks)
+
+
+def max_pool2d_backward_masks(dout, cache):
+    shape, k, s, masks = cache
+    dx = np.zeros(shape)
+    for (i, j), mask in masks.items():
+        dx[:, :, i * s:i * s + k, j * s:j * s + k] += mask * dout[:, :, i, j, None, None]
+    return dx
+
+
+def _two_layer_net(x, params, labels, *, relu_mask=lambda h: h > 0, stable=True, mean=True,
+                   dW1_transposed=False, db1_summed=True, grads_as="dict"):
+    """A student's two-layer network written out in full; the keyword arguments switch in mistakes."""
+    W1, b1, W2, b2 = (params[k] for k in ("W1", "b1", "W2", "b2"))
+    n = len(labels)
+    h = x @ W1.T + b1
+    a = np.maximum(h, 0)
+    scores = a @ W2.T + b2
+    if stable:
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    else:  # the softmax straight from its formula, then its log
+        log_probs = np.log(np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True))
+    probs = np.exp(log_probs)
+    losses = -log_probs[np.arange(n), labels]
+    dscores = probs.copy()
+    dscores[np.arange(n), labels] -= 1
+    if mean:
+        dscores /= n
+    dh = (dscores @ W2) * relu_mask(h)
+    grads = {"W1": x.T @ dh if dW1_transposed else dh.T @ x, "b1": dh.sum(axis=0) if db1_summed else dh,
+             "W2": dscores.T @ a, "b2": dscores.sum(axis=0)}
+    loss = losses.mean() if mean else losses.sum()
+    if grads_as == "list":
+        return loss, [grads[k] for k in ("W1", "b1", "W2", "b2")]
+    if grads_as == "d-prefixed":
+        return loss, {f"d{k}": v for k, v in grads.items()}
+    return loss, grads
+
+
+def net(**mistakes) -> Callable:
+    def two_layer_net_loss_and_grads(x, params, labels):
+        with np.errstate(all="ignore"):
+            return _two_layer_net(x, params, labels, **mistakes)
+    return two_layer_net_loss_and_grads
+
+
+# === wrong implementations, as a student might write them ===========================================
+# linear
+
+def linear_forward(x, W, b):
+    return x @ W.T + b, (x, W)
+
+
+def linear_forward_no_bias(x, W, b):
+    return x @ W.T, (x, W)
+
+
+def linear_forward_out_only(x, W, b):
+    return x @ W.T + b
+
+
+def linear_backward_transposed_dW(dout, cache):
+    x, W = cache
+    return dout @ W, x.T @ dout, dout.sum(axis=0)
+
+
+def linear_backward_db_not_summed(dout, cache):
+    x, W = cache
+    return dout @ W, dout.T @ x, dout
+
+
+def linear_backward_dx_with_W_transposed(dout, cache):
+    x, W = cache
+    return dout @ W.T, dout.T @ x, dout.sum(axis=0)
+
+
+def linear_backward_db_averaged(dout, cache):
+    x, W = cache
+    return dout @ W, dout.T @ x, dout.mean(axis=0)
+
+
+def linear_backward_no_db(dout, cache):
+    x, W = cache
+    return dout @ W, dout.T @ x
+
+
+# relu
+
+def relu_forward(x):
+    return np.maximum(x, 0), x
+
+
+def relu_forward_in_place(x):
+    x[x < 0] = 0
+    return x, x
+
+
+def relu_backward_not_masked(dout, x):
+    return dout.copy()
+
+
+def relu_backward_at_zero(dout, x):
+    return dout * (x >= 0)
+
+
+def relu_backward_in_place(dout, x):
+    dout[x <= 0] = 0
+    return dout
+
+
+def relu_backward_local_only(dout, x):
+    return (x > 0).astype(float)
+
+
+# sigmoid
+
+def sigmoid_forward_naive(x):
+    s = np.exp(x) / (1 + np.exp(x))
+    return s, s
+
+
+def sigmoid_forward_stable(x):
+    z = np.exp(-np.abs(x))
+    s = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    return s, (x, s)
+
+
+def sigmoid_backward_naive_derivative(dout, cache):
+    x, _ = cache
+    return dout * np.exp(-x) / (1 + np.exp(-x)) ** 2
+
+
+def sigmoid_backward_at_input(dout, cache):
+    x, _ = cache
+    return dout * x * (1 - x)
+
+
+def sigmoid_backward_local_only(dout, cache):
+    _, s = cache
+    return s * (1 - s)
+
+
+def sigmoid_backward_plus(dout, cache):
+    _, s = cache
+    return dout * s * (1 + s)
+
+
+# tanh
+
+def tanh_forward_naive(x):
+    t = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
+    return t, t
+
+
+def tanh_forward_keep_x(x):
+    return np.tanh(x), (x, np.tanh(x))
+
+
+def tanh_backward_at_input(dout, cache):
+    x, _ = cache
+    return dout * (1 - x ** 2)
+
+
+def tanh_backward_local_only(dout, cache):
+    _, t = cache
+    return 1 - t ** 2
+
+
+def tanh_backward_derivative_of_sigmoid(dout, cache):
+    _, t = cache
+    return dout * t * (1 - t)
+
+
+# conv2d
+
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    return _conv_forward(x, w, b, stride, padding)
+
+
+def conv2d_forward_true_convolution(x, w, b, stride=1, padding=0):
+    out, (x_pad, _, s, p) = _conv_forward(x, w, b, stride, padding, flip=True)
+    return out, (x_pad, w, s, p)
+
+
+def conv2d_forward_no_bias(x, w, b, stride=1, padding=0):
+    return _conv_forward(x, w, np.zeros_like(b), stride, padding)
+
+
+def conv2d_forward_ignores_padding(x, w, b, stride=1, padding=0):
+    return _conv_forward(x, w, b, stride, 0)
+
+
+def conv2d_backward_dx_not_flipped(dout, cache):
+    return _conv_backward(dout, cache, flip_dx=False)
+
+
+def conv2d_backward_dw_flipped(dout, cache):
+    return _conv_backward(dout, cache, flip_dw=True)
+
+
+def conv2d_backward_db_over_batch_only(dout, cache):
+    return _conv_backward(dout, cache, db_axes=0)
+
+
+def conv2d_backward_crop_minus_p(dout, cache):
+    return _conv_backward(dout, cache, crop="minus")
+
+
+def conv2d_backward_padded_dx(dout, cache):
+    return _conv_backward(dout, cache, crop="none")
+
+
+def conv2d_backward_ignores_stride(dout, cache):
+    x_pad, w, _, p = cache
+    return _conv_backward(dout, (x_pad, w, 1, p))
+
+
+# max_pool2d
+
+def _windows(x, k, s):
+    out_h, out_w = (x.shape[2] - k) // s + 1, (x.shape[3] - k) // s + 1
+    for i in range(out_h):
+        for j in range(out_w):
+            yield i, j, (slice(None), slice(None), slice(i * s, i * s + k), slice(j * s, j * s + k))
+
+
+def max_pool2d_forward(x, kernel_size=2, stride=2):
+    out_h, out_w = (x.shape[2] - kernel_size) // stride + 1, (x.shape[3] - kernel_size) // stride + 1
+    out = np.empty(x.shape[:2] + (out_h, out_w))
+    for i, j, window in _windows(x, kernel_size, stride):
+        out[:, :, i, j] = x[window].max(axis=(2, 3))
+    return out, (x, kernel_size, stride)
+
+
+def max_pool2d_backward_spread(dout, cache):
+    x, k, s = cache
+    dx = np.zeros(x.shape)
+    for i, j, window in _windows(x, k, s):
+        dx[window] += dout[:, :, i, j, None, None]
+    return dx
+
+
+def max_pool2d_backward_all_ties(dout, cache):
+    x, k, s = cache
+    dx = np.zeros(x.shape)
+    for i, j, window in _windows(x, k, s):
+        mask = x[window] == x[window].max(axis=(2, 3), keepdims=True)
+        dx[window] += mask * dout[:, :, i, j, None, None]
+    return dx
+
+
+def _first_max(window):
+    n, c, k, _ = window.shape
+    mask = np.zeros((n, c, k * k))
+    np.put_along_axis(mask, window.reshape(n, c, -1).argmax(axis=2)[..., None], 1.0, axis=2)
+    return mask.reshape(window.shape)
+
+
+def max_pool2d_backward_assigns(dout, cache):
+    x, k, s = cache
+    dx = np.zeros(x.shape)
+    for i, j, window in _windows(x, k, s):
+        dx[window] = _first_max(x[window]) * dout[:, :, i, j, None, None]
+    return dx
+
+
+def max_pool2d_backward_local_only(dout, cache):
+    x, k, s = cache
+    dx = np.zeros(x.shape)
+    for i, j, window in _windows(x, k, s):
+        dx[window] += _first_max(x[window])
+    return dx
+
+
+def max_pool2d_forward_reshape(x, kernel_size=2, stride=2):
+    """CS231n's fast path: only for square, non-overlapping windows that tile x exactly."""
+    n, c, h, w = x.shape
+    k = kernel_size
+    blocks = x.reshape(n, c, h // k, k, w // k, k)
+    out = blocks.max(axis=(3, 5))
+    return out, (x, blocks, out, k)
+
+
+def max_pool2d_backward_reshape(dout, cache):
+    x, blocks, out, k = cache
+    mask = blocks == out[:, :, :, None, :, None]
+    return (mask * dout[:, :, :, None, :, None]).reshape(x.shape)
+
+
+# avg_pool2d
+
+def avg_pool2d_forward(x, kernel_size=2, stride=2):
+    out_h, out_w = (x.shape[2] - kernel_size) // stride + 1, (x.shape[3] - kernel_size) // stride + 1
+    out = np.empty(x.shape[:2] + (out_h, out_w))
+    for i, j, window in _windows(x, kernel_size, stride):
+        out[:, :, i, j] = x[window].mean(axis=(2, 3))
+    return out, (x, kernel_size, stride)
+
+
+def avg_pool2d_forward_sum(x, kernel_size=2, stride=2):
+    out, cache = avg_pool2d_forward(x, kernel_size, stride)
+    return out * kernel_size ** 2, cache
+
+
+def _avg_pool_backward(dout, cache, divisor, accumulate=True):
+    x, k, s = cache
+    dx = np.zeros(x.shape)
+    for i, j, window in _windows(x, k, s):
+        g = np.ones(dx[window].shape) * dout[:, :, i, j, None, None] / divisor(k)
+        if accumulate:
+            dx[window] += g
+        else:
+            dx[window] = g
+    return dx
+
+
+def avg_pool2d_backward(dout, cache):
+    return _avg_pool_backward(dout, cache, lambda k: k * k)
+
+
+def avg_pool2d_backward_not_divided(dout, cache):
+    return _avg_pool_backward(dout, cache, lambda k: 1)
+
+
+def avg_pool2d_backward_divided_by_k(dout, cache):
+    return _avg_pool_backward(dout, cache, lambda k: k)
+
+
+def avg_pool2d_backward_assigns(dout, cache):
+    return _avg_pool_backward(dout, cache, lambda k: k * k, accumulate=False)
+
+
+def avg_pool2d_backward_local_only(dout, cache):
+    return _avg_pool_backward(np.ones_like(dout), cache, lambda k: k * k)
+
+
+# The checks pass on the correct alternatives (above, and the correct layers among the wrong ones)
+
+CORRECT_VARIANTS = [
+    pytest.param("relu", (relu_forward_mask_cache, relu_backward_mask_cache), id="relu-mask-in-cache"),
+    pytest.param("sigmoid", (sigmoid_forward_textbook, sigmoid_backward_textbook),
+                 id="sigmoid-1/(1+exp(-x))-is-right-in-float64"),
+    pytest.param("tanh", (tanh_forward_via_sigmoid, tanh_backward_via_cache), id="tanh-as-1-2/(exp(2x)+1)"),
+    pytest.param("conv2d", (_conv_forward, conv2d_backward_full_convolution),
+                 id="conv2d-dx-as-full-convolution-with-flipped-kernel"),
+    pytest.param("conv2d", (conv2d_forward_einsum_windows, conv2d_backward_full_convolution),
+                 id="conv2d-forward-einsum-on-sliding-windows"),
+    pytest.param("max_pool2d", (max_pool2d_forward_masks, max_pool2d_backward_masks),
+                 id="max_pool2d-masks-in-cache"),
+    pytest.param("avg_pool2d", (avg_pool2d_forward, avg_pool2d_backward), id="avg_pool2d-loop-over-windows"),
+    pytest.param(NET, (net(),), id="two_layer_net-written-out"),
+]
+
+
+@pytest.mark.parametrize("name, functions", CORRECT_VARIANTS)
+def test_checks_pass_on_other_correct_implementations(name, functions):
+    visible_check(name)(*functions)
+    hidden_check(name)(*functions)
+    for seed in OTHER_SEEDS:
+        hidden_check(name, seed)(*functions)
+
+
+@dataclass
+class Expect:
+    """The outcome of a check on a wrong implementation: it PASSES, or fails with a message that names
+    ``mistake`` (a HINTS key; None: names none; ANY_OR_NO_MISTAKE: either) and contains ``says``."""
+    mistake: object = None
+    says: str = ""
+
+
+def fails(mistake=None, says=""):
+    return Expect(mistake, says)
+
+
+def case(name, functions, visible, hidden, id):
+    return pytest.param(name, functions, visible, hidden, id=id)
+
+
+WRONG = [
+    # linear
+    case("linear", (linear_forward, linear_backward_transposed_dW),
+         fails("transposed-gradient", "linear_backward on x (4, 5), W (3, 5), b (3,), dW: expected an array "
+                                      "of shape (3, 5), got shape (5, 3)"),
+         fails("transposed-gradient", "dW"), "linear-transposed-dW"),
+    case("linear", (linear_forward, linear_backward_db_not_summed),
+         fails("bias-gradient-not-summed", "db: expected an array of shape (3,), got shape (4, 3)"),
+         fails("bias-gradient-not-summed", "got shape (1, 3)"), "linear-db-not-summed-over-batch"),
+    case("linear", (linear_forward_no_bias, linear_backward_transposed_dW),
+         fails("no-bias", "linear_forward on x (4, 5), W (3, 5), b (3,), out: values differ"),
+         fails("no-bias"), "linear-forward-without-bias"),
+    case("linear", (linear_forward, linear_backward_dx_with_W_transposed), fails(None, "raised ValueError"),
+         fails(None, "raised ValueError"), "linear-dx-uses-W-transposed"),
+    case("linear", (linear_forward, linear_backward_db_averaged), fails(None, "db: values differ"),
+         fails(None, "db: values differ"), "linear-db-averaged-over-batch"),
+    case("linear", (linear_forward_out_only, linear_backward_transposed_dW),
+         fails(None, "must return a tuple (out, cache); got ndarray of shape (4, 3)"),
+         fails(None, "must return a tuple (out, cache)"), "linear-forward-returns-out-only"),
+    case("linear", (linear_forward, linear_backward_no_db),
+         fails(None, "must return a tuple (dx, dW, db); got tuple of length 2"),
+         fails(None, "got tuple of length 2"), "linear-backward-returns-two-gradients"),
+    # relu
+    case("relu", (relu_forward, relu_backward_not_masked),
+         fails("relu-gradient-not-masked", "relu_backward on random x of shape (3, 4), dx: values differ"),
+         fails("relu-gradient-not-masked"), "relu-gradient-passes-where-x-negative"),
+    case("relu", (relu_forward, relu_backward_at_zero), PASSES,
+         fails("relu-subgradient-at-zero", "entries exactly 0"), "relu-gradient-1-at-zero"),
+    case("relu", (relu_forward, relu_backward_in_place),
+         fails("modified-input", "relu_backward on random x of shape (3, 4) (dout): modified its input"),
+         fails("modified-input", "(dout)"), "relu-backward-modifies-dout"),
+    case("relu", (relu_forward_in_place, relu_backward_mask_cache),
+         fails("modified-input", "relu_forward on random x of shape (3, 4): modified its input"),
+         fails("modified-input"), "relu-forward-modifies-x"),
+    case("relu", (relu_forward, relu_backward_local_only), fails("upstream-gradient-ignored"),
+         fails("upstream-gradient-ignored"), "relu-backward-ignores-dout"),
+    # sigmoid
+    case("sigmoid", (sigmoid_forward_naive, sigmoid_backward_textbook), PASSES,
+         fails("sigmoid-overflow", "NaN or infinity"), "sigmoid-exp(x)/(1+exp(x))-overflows"),
+    case("sigmoid", (sigmoid_forward_stable, sigmoid_backward_naive_derivative), PASSES,
+         fails("sigmoid-overflow", "sigmoid_backward on x with entries from -1000 to 1000"),
+         "sigmoid-derivative-exp(-x)/(1+exp(-x))^2-overflows"),
+    case("sigmoid", (sigmoid_forward_stable, sigmoid_backward_at_input), fails("derivative-at-input"),
+         fails("derivative-at-input"), "sigmoid-derivative-of-x-not-of-sigma"),
+    case("sigmoid", (sigmoid_forward_stable, sigmoid_backward_local_only), fails("upstream-gradient-ignored"),
+         fails("upstream-gradient-ignored"), "sigmoid-backward-ignores-dout"),
+    case("sigmoid", (sigmoid_forward_stable, sigmoid_backward_plus), fails(None, "dx: values differ"),
+         fails(None, "dx: values differ"), "sigmoid-derivative-s(1+s)"),
+    # tanh
+    case("tanh", (tanh_forward_naive, tanh_backward_via_cache), PASSES,
+         fails("tanh-overflow", "tanh_forward on x with entries from -1000 to 1000"), "tanh-naive-exp-overflows"),
+    case("tanh", (tanh_forward_keep_x, tanh_backward_at_input), fails("derivative-at-input"),
+         fails("derivative-at-input"), "tanh-derivative-of-x-not-of-tanh"),
+    case("tanh", (tanh_forward_keep_x, tanh_backward_local_only), fails("upstream-gradient-ignored"),
+         fails("upstream-gradient-ignored"), "tanh-backward-ignores-dout"),
+    case("tanh", (tanh_forward_keep_x, tanh_backward_derivative_of_sigmoid), fails(None, "values differ"),
+         fails(None, "values differ"), "tanh-with-sigmoid's-derivative"),
+    # conv2d
+    case("conv2d", (conv2d_forward_true_convolution, conv2d_backward_full_convolution),
+         fails("conv-as-convolution", "conv2d_forward on x (2, 3, 5, 5), w (4, 3, 3, 3), b (4,) "
+                                      "(default stride and padding), out: values differ"),
+         fails("conv-as-convolution"), "conv2d-forward-flips-the-kernel"),
+    case("conv2d", (conv2d_forward, conv2d_backward_dx_not_flipped),
+         fails("conv-dx-not-flipped", "dx: values differ"), fails("conv-dx-not-flipped", "stride=2, padding=1"),
+         "conv2d-dx-full-convolution-without-flip"),
+    case("conv2d", (conv2d_forward, conv2d_backward_dw_flipped),
+         fails("conv-dw-flipped", "dw: values differ"), fails("conv-dw-flipped"), "conv2d-dw-flipped"),
+    case("conv2d", (conv2d_forward, conv2d_backward_db_over_batch_only),
+         fails("bias-gradient-not-summed", "db: expected an array of shape (4,), got shape (4, 3, 3)"),
+         fails("bias-gradient-not-summed"), "conv2d-db-summed-over-batch-only"),
+    case("conv2d", (conv2d_forward, conv2d_backward_crop_minus_p),
+         fails("conv-dx-padding", "dx: expected an array of shape (2, 3, 5, 5), got shape (2, 3, 0, 0)"),
+         fails("conv-dx-padding"), "conv2d-dx-cropped-with-p:-p"),
+    case("conv2d", (conv2d_forward, conv2d_backward_padded_dx),
+         fails("conv-dx-padding",
+               "padding=1, dx: expected an array of shape (2, 2, 4, 4), got shape (2, 2, 6, 6)"),
+         fails("conv-dx-padding"), "conv2d-dx-of-the-padded-input"),
+    case("conv2d", (conv2d_forward_no_bias, conv2d_backward_full_convolution),
+         fails("no-bias", "out: values differ"), fails("no-bias"), "conv2d-forward-without-bias"),
+    case("conv2d", (conv2d_forward_ignores_padding, conv2d_backward_full_convolution),
+         fails(None, "padding=1, out: expected an array of shape (2, 3, 4, 4), got shape (2, 3, 2, 2)"),
+         fails(None, "out: expected an array of shape"), "conv2d-forward-ignores-padding"),
+    case("conv2d", (conv2d_forward, conv2d_backward_ignores_stride), PASSES,
+         fails(None, "stride=2, padding=1, dx: values differ"), "conv2d-backward-ignores-stride"),
+    # max_pool2d
+    case("max_pool2d", (max_pool2d_forward, max_pool2d_backward_spread),
+         fails("max-pool-gradient-spread", "max_pool2d_backward on random x (2, 3, 4, 6) (default kernel_size "
+                                           "and stride), dx: values differ"),
+         fails("max-pool-gradient-spread"), "max_pool2d-gradient-to-whole-window"),
+    case("max_pool2d", (max_pool2d_forward, max_pool2d_backward_all_ties), PASSES,
+         fails("max-pool-ties", "x (2, 2, 4, 4) with tied maxima"), "max_pool2d-gradient-to-every-tied-maximum"),
+    case("max_pool2d", (max_pool2d_forward, max_pool2d_backward_assigns), PASSES,
+         fails("pool-gradient-overwritten", "kernel_size=3, stride=1"), "max_pool2d-overlapping-windows-assigned"),
+    case("max_pool2d", (max_pool2d_forward, max_pool2d_backward_local_only), fails("upstream-gradient-ignored"),
+         fails("upstream-gradient-ignored"), "max_pool2d-backward-ignores-dout"),
+    case("max_pool2d", (max_pool2d_forward_reshape, max_pool2d_backward_reshape), PASSES,
+         fails("max-pool-ties", "tied maxima"), "max_pool2d-cs231n-reshape-trick"),
+    # avg_pool2d
+    case("avg_pool2d", (avg_pool2d_forward, avg_pool2d_backward_not_divided),
+         fails("avg-pool-not-divided", "avg_pool2d_backward on random x (2, 3, 4, 6) (default kernel_size and "
+                                       "stride), dx: values differ"),
+         fails("avg-pool-not-divided"), "avg_pool2d-gradient-not-divided"),
+    case("avg_pool2d", (avg_pool2d_forward_sum, avg_pool2d_backward_not_divided),
+         fails("avg-pool-not-divided", "avg_pool2d_forward on random x (2, 3, 4, 6)"),
+         fails("avg-pool-not-divided", "out"), "avg_pool2d-sum-pooling"),
+    case("avg_pool2d", (avg_pool2d_forward, avg_pool2d_backward_assigns), PASSES,
+         fails("pool-gradient-overwritten", "kernel_size=3, stride=1"), "avg_pool2d-overlapping-windows-assigned"),
+    case("avg_pool2d", (avg_pool2d_forward, avg_pool2d_backward_local_only), fails("upstream-gradient-ignored"),
+         fails("upstream-gradient-ignored"), "avg_pool2d-backward-ignores-dout"),
+    case("avg_pool2d", (avg_pool2d_forward, avg_pool2d_backward_divided_by_k), fails(None, "values differ"),
+         fails(None, "values differ"), "avg_pool2d-divided-by-k-not-k-squared"),
+    # two_layer_net_loss_and_grads
+    case(NET, (net(relu_mask=lambda h: np.ones_like(h)),),
+         fails("relu-gradient-not-masked", "dW1: values differ"), fails("relu-gradient-not-masked"),
+         "net-relu-gradient-not-masked"),
+    case(NET, (net(relu_mask=lambda h: h >= 0),), PASSES,
+         fails("relu-subgradient-at-zero", "hidden units are exactly 0, db1"), "net-relu-gradient-1-at-zero"),
+    case(NET, (net(dW1_transposed=True),),
+         fails("transposed-gradient", "dW1: expected an array of shape (7, 6), got shape (6, 7)"),
+         fails("transposed-gradient"), "net-transposed-dW1"),
+    case(NET, (net(mean=False),), fails("sum-instead-of-mean", "the loss"),
+         fails("sum-instead-of-mean", "the loss"), "net-sum-instead-of-mean"),
+    case(NET, (net(stable=False),), PASSES, fails("no-max-subtraction", "huge scores"),
+         "net-softmax-without-max-subtraction"),
+    case(NET, (net(db1_summed=False),),
+         fails("bias-gradient-not-summed", "db1: expected an array of shape (7,), got shape (5, 7)"),
+         fails("bias-gradient-not-summed"), "net-db1-not-summed"),
+    case(NET, (net(grads_as="list"),), fails(None, "gradients as a dict with keys W1, b1, W2, b2; got list"),
+         fails(None, "got list"), "net-gradients-as-a-list"),
+    case(NET, (net(grads_as="d-prefixed"),), fails(None, "the gradients dict has no key 'W1', 'b1', 'W2', 'b2'"),
+         fails(None, "no key 'W1'"), "net-gradient-keys-dW1"),
+]
+
+
+@pytest.mark.parametrize("name, functions, visible, hidden", WRONG)
+def test_visible_check_on_wrong_implementation(name, functions, visible, hidden):
+    if visible is PASSES:  # the mistake only shows on edge cases
+        visible_check(name)(*functions)
+        return
+    message = failure_message(visible_check(name), functions)
+    assert_names(message, visible.mistake)
+    assert visible.says in message, message
+
+
+@pytest.mark.parametrize("name, functions, visible, hidden", WRONG)
+def test_hidden_check_on_wrong_implementation(name, functions, visible, hidden):
+    message = failure_message(hidden_check(name), functions)
+    assert_names(message, hidden.mistake)
+    assert hidden.says in message, message
+
+
+def test_every_function_has_at_least_two_wrong_implementations():
+    counts = {name: sum(case.values[0] == name for case in WRONG) for name in NAMES}
+    assert min(counts.values()) >= 2, counts
+
+
+def test_every_hint_of_the_topic_is_recognised_by_some_wrong_implementation():
+    from autograder.checks.hints import backpropagation as topic
+    named = {expect.mistake for case in WRONG for expect in case.values[2:4] if isinstance(expect, Expect)}
+    assert set(topic.HINTS) <= named, set(topic.HINTS) - named
+
+
+# === broken in ways that have nothing to do with the maths ===========================================
+
+def returns_none(*args, **kwargs):
+    result = np.zeros(3)  # computed, but forgot to return it  # noqa: F841
+
+
+def not_implemented(*args, **kwargs):
+    raise NotImplementedError
+
+
+def returns_strings(*args, **kwargs):
+    return ["not", "a", "number"]
+
+
+def returns_strings_and_cache(*args, **kwargs):
+    return ["not", "a", "number"], None
+
+
+BROKEN_FORWARD = [
+    pytest.param(returns_none, "must return a tuple (out, cache); got NoneType", id="returns-None"),
+    pytest.param(not_implemented, "not implemented", id="raises-NotImplementedError"),
+    pytest.param(returns_strings_and_cache, "expected numbers", id="returns-list-of-strings"),
+]
+BROKEN = [
+    pytest.param(returns_none, "None", id="returns-None"),
+    pytest.param(not_implemented, "not implemented", id="raises-NotImplementedError"),
+    pytest.param(returns_strings, "expected numbers", id="returns-list-of-strings"),
+]
+SINGLE_GRADIENT_LAYERS = ["relu", "sigmoid", "tanh", "max_pool2d", "avg_pool2d"]
+
+
+@pytest.mark.parametrize("check_kind", ["visible", "hidden"])
+@pytest.mark.parametrize("broken, says", BROKEN_FORWARD)
+@pytest.mark.parametrize("name", LAYERS)
+def test_checks_fail_on_broken_forward(solution, name, broken, says, check_kind):
+    check = visible_check(name) if check_kind == "visible" else hidden_check(name)
+    message = failure_message(check, (broken, student(solution, name)[1]))
+    assert f"{name}_forward on" in message and says in message, message
+    assert "Likely mistake" not in message, message
+
+
+@pytest.mark.parametrize("check_kind", ["visible", "hidden"])
+@pytest.mark.parametrize("broken, says", BROKEN)
+@pytest.mark.parametrize("name", SINGLE_GRADIENT_LAYERS)
+def test_checks_fail_on_broken_backward(solution, name, broken, says, check_kind):
+    check = visible_check(name) if check_kind == "visible" else hidden_check(name)
+    message = failure_message(check, (student(solution, name)[0], broken))
+    assert f"{name}_backward on" in message and says in message, message
+    assert "Likely mistake" not in message, message
+
+
+@pytest.mark.parametrize("broken, says", BROKEN)
+def test_net_check_fails_on_broken_function(broken, says):
+    for check in (visible_check(NET), hidden_check(NET)):
+        message = failure_message(check, (broken,))
+        assert says in message or "must return a tuple (loss, grads)" in message, message
+        assert "Likely mistake" not in message, message
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_checks_fail_on_something_not_callable(solution, name):
+    functions = (np.zeros(3),) * len(student(solution, name))
+    assert "expected a function, got ndarray" in failure_message(visible_check(name), functions)
