@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book book-strict test chromium exercises clean
+.PHONY: book book-strict test system-packages exercises clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,15 @@ book-strict: $(STAMP)
 	rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: $(STAMP) chromium book-strict
+test: $(STAMP) system-packages book-strict
 	$(BIN)/python -m pytest
 
-# The browser tests need Debian's chromium.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium.sh
+# Debian packages the tests need: chromium (browser tests) and bubblewrap (the grading sandbox).
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	[ -z "$$missing" ] || bash scripts/apt-install.sh $$missing
 
 # Regenerate the student notebooks in exercises/ from the instructor sources in solutions/.
 exercises: $(STAMP)

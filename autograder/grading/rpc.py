@@ -1,0 +1,463 @@
+"""The wire protocol between the grader and the sandboxed student process: plain data and calls.
+
+Both sides hold an :class:`Endpoint` on a pair of pipes. A message is a JSON object, framed by its
+length, followed by the raw bytes of the numpy arrays it carries. Only plain data crosses: ``None``,
+bools, ints, floats, strings, numpy arrays and scalars of numbers or strings, and lists, tuples and
+dicts of those. Nothing is ever unpickled, so whatever the student's process sends, the grader gets
+ordinary Python and numpy values: an object whose ``__eq__`` always returns True or an array subclass
+that lies cannot cross, only the numbers in it.
+
+A callable crossing the pipe stays on the side that owns it; the other side gets a
+:class:`RemoteFunction` that calls it through the pipe (and the grader may lend any object of its own
+as an opaque :class:`RemoteObject`, which the student's code can only hand back). So the grader calls the student's
+``softmax`` in the sandbox, and when a check passes a function of its own (the ``f`` of
+``numerical_gradient(f, x)``), the student's code calls back into the grader, which runs ``f`` and
+answers; calls nest to any depth. Arrays a function changed in place are copied back to the caller's
+arrays, so a check still sees a student's function modify its input.
+"""
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import select
+import struct
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+# Array dtypes that may cross: bool, signed and unsigned ints, floats, complex, bytes and str.
+PLAIN_DTYPE_KINDS = "biufcSU"
+HEADER = struct.Struct("!QI")  # frame length (JSON + array bytes), JSON length
+MAX_NAME_CHARS = 100
+MAX_MESSAGE_CHARS = 2000
+HIDDEN_MESSAGE = "(its message is not shown for hidden tests)"
+
+
+class PeerLost(BaseException):
+    """The other side stopped answering properly: it ended, ran out of time or broke the protocol.
+
+    A BaseException, like KeyboardInterrupt, so that a check's ``except Exception`` around a call of
+    the student's function cannot swallow it: the grader must see it to stop that test.
+    """
+
+
+class PeerTimeout(PeerLost):
+    """No complete answer before the deadline."""
+
+
+class PeerClosed(PeerLost):
+    """The other side closed its end of the pipe (its process ended)."""
+
+
+class ProtocolError(PeerLost):
+    """The other side sent something that is not a valid message."""
+
+
+class NotPlainData(TypeError):
+    """A value that cannot cross the pipe (an arbitrary object, an object array, ...)."""
+
+
+class Channel:
+    """Framed messages over a pair of pipe file descriptors, with deadlines and a size limit.
+
+    read_fd, write_fd: the pipe ends; max_bytes: the largest frame accepted.
+    exit_if_forked: in the sandbox, a process forked by the student's code must never speak for the
+        runner (its messages would interleave with the runner's), so it exits when it tries.
+    """
+
+    def __init__(self, read_fd: int, write_fd: int, max_bytes: int, exit_if_forked: bool = False):
+        self.read_fd, self.write_fd, self.max_bytes = read_fd, write_fd, max_bytes
+        self.owner_pid = os.getpid() if exit_if_forked else None
+        os.set_blocking(read_fd, False)
+        os.set_blocking(write_fd, False)
+
+    def send(self, header: dict, blobs: list[bytes], deadline: float | None) -> None:
+        if self.owner_pid is not None and os.getpid() != self.owner_pid:
+            os._exit(0)
+        text = json.dumps(header).encode()
+        frame = HEADER.pack(len(text) + sum(len(b) for b in blobs), len(text))
+        self._write_all(memoryview(b"".join([frame, text, *blobs])), deadline)
+
+    def receive(self, deadline: float | None) -> tuple[dict, memoryview]:
+        """The next message's JSON header and the array bytes that follow it."""
+        total, text_length = HEADER.unpack(self._read_exactly(HEADER.size, deadline))
+        if total > self.max_bytes or text_length > total:
+            raise ProtocolError(f"a message of {total} bytes, more than the limit of {self.max_bytes}")
+        body = self._read_exactly(total, deadline)
+        try:
+            header = json.loads(body[:text_length].tobytes())
+        except (ValueError, RecursionError) as error:
+            raise ProtocolError(f"a message that is not valid JSON ({error})") from None
+        if not isinstance(header, dict):
+            raise ProtocolError("a message that is not a JSON object")
+        return header, body[text_length:]
+
+    def close(self) -> None:
+        for fd in (self.read_fd, self.write_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _wait(self, fd: int, for_writing: bool, deadline: float | None) -> None:
+        timeout = None if deadline is None else deadline - time.monotonic()
+        if timeout is not None and timeout <= 0:
+            raise PeerTimeout("no answer before the deadline")
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT if for_writing else select.POLLIN)
+        if not poller.poll(None if timeout is None else max(1, int(timeout * 1000))):
+            raise PeerTimeout("no answer before the deadline")
+
+    def _write_all(self, data: memoryview, deadline: float | None) -> None:
+        while data:
+            try:
+                data = data[os.write(self.write_fd, data):]
+            except BlockingIOError:
+                self._wait(self.write_fd, True, deadline)
+                continue
+            except OSError as error:  # EPIPE: the reader is gone
+                raise PeerClosed(f"the pipe is closed ({error.strerror})") from None
+
+    def _read_exactly(self, size: int, deadline: float | None) -> memoryview:
+        buffer = bytearray(size)
+        view, got = memoryview(buffer), 0
+        while got < size:
+            try:
+                n = os.readv(self.read_fd, [view[got:]])
+            except BlockingIOError:
+                self._wait(self.read_fd, False, deadline)
+                continue
+            if n == 0:
+                raise PeerClosed("the pipe is closed")
+            got += n
+        return view
+
+
+class RemoteObject:
+    """An object living on the other side of an endpoint: this side can only hand it back."""
+
+    def __init__(self, endpoint: Endpoint, object_id: int, name: str):
+        self._endpoint, self._id, self.__name__ = endpoint, object_id, name
+
+    def __repr__(self) -> str:
+        return f"<remote {self.__name__} object>"
+
+
+class RemoteFunction(RemoteObject):
+    """A function living on the other side of an endpoint; calling it calls it there."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._endpoint.call(self._id, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<remote function {self.__name__}>"
+
+
+class Endpoint:
+    """One side of the conversation: sends calls, serves the other side's calls, encodes plain data.
+
+    catch: the exceptions a served call reports back instead of letting them propagate: BaseException
+        in the sandbox (a student's SystemExit is an answer too), Exception in the grader.
+    export_objects: send a value that is not plain data as a handle the other side can only give
+        back, instead of refusing it (set in the grader, whose values are trusted: a check's step
+        rule keeps its state in torch tensors, which the student's code just passes on).
+    forget_exports: the functions and objects this side lent are valid during one outermost call
+        only (set in the grader, where checks pass throw-away lambdas).
+    deadline: the time.monotonic() by which every answer must have arrived (None: wait forever).
+    hide_messages: replace the message of every exception the other side reports (hidden tests).
+    """
+
+    def __init__(self, channel: Channel, *, catch: type[BaseException] = Exception,
+                 export_objects: bool = False, forget_exports: bool = False):
+        self.channel, self.catch = channel, catch
+        self.export_objects, self.forget_exports = export_objects, forget_exports
+        self.exports: dict[int, Callable] = {}
+        self.deadline: float | None = None
+        self.hide_messages = False
+        self._next_id = 0
+        self._depth = 0
+
+    # --- messages -----------------------------------------------------------------------------------
+
+    def send(self, op: str, value: Any = None, **fields: Any) -> list[np.ndarray]:
+        """Send a message ``op`` with plain-data ``value`` and JSON ``fields``; returns the arrays
+        sent, in the order the other side numbers them (for copying back in-place changes)."""
+        tree, blobs, sent = self.pack(value)
+        self.channel.send({"op": op, "value": tree, **fields}, blobs, self.deadline)
+        return sent
+
+    def receive(self) -> tuple[dict, Any, list[np.ndarray]]:
+        """The next message: its JSON header, its decoded value, and the arrays decoded in it."""
+        header, data = self.channel.receive(self.deadline)
+        if not isinstance(header.get("op"), str):
+            raise ProtocolError("a message without an operation")
+        received: list[np.ndarray] = []
+        offset = [0]
+        try:
+            value = self._decode(header.get("value"), data, offset, received)
+        except RecursionError:
+            raise ProtocolError("a message nested too deeply") from None
+        if offset[0] != len(data):
+            raise ProtocolError("a message with array bytes left over")
+        return header, value, received
+
+    def expect(self, op: str) -> tuple[dict, Any]:
+        """Receive the next message and fail unless it is ``op``."""
+        header, value, _ = self.receive()
+        if header["op"] != op:
+            raise ProtocolError(f"a {header['op']!r} message where {op!r} was expected")
+        return header, value
+
+    # --- calls -------------------------------------------------------------------------------------
+
+    def call(self, fn_id: int, args: tuple, kwargs: dict) -> Any:
+        """Call the other side's function ``fn_id``, serving its calls back until it answers."""
+        self._depth += 1
+        try:
+            sent = self.send("call", {"args": list(args), "kwargs": kwargs}, fn=fn_id)
+            while True:
+                header, value, received = self.receive()
+                if header["op"] == "call":
+                    self.serve(header, value, received)
+                    continue
+                if header["op"] not in ("return", "raise") or not isinstance(value, dict):
+                    raise ProtocolError(f"a {header['op']!r} message while waiting for an answer")
+                _copy_back(value.get("changed"), sent)
+                if header["op"] == "return":
+                    return value.get("result")
+                raise self._remote_exception(header.get("type"), header.get("message"))
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self.forget_exports:
+                self.exports.clear()
+
+    def serve(self, header: dict, value: Any, received: list[np.ndarray]) -> None:
+        """Run one call the other side asked for and send back its result or exception.
+
+        received: the arrays decoded in the call, numbered as the caller numbered them; those the
+        function changes in place are sent back with the answer.
+        """
+        fn = self.exports.get(header.get("fn")) if isinstance(header.get("fn"), int) else None
+        if fn is None:
+            self.send("raise", {"changed": []}, type="LookupError",
+                      message="that function is no longer available")
+            return
+        if not (isinstance(value, dict) and isinstance(value.get("args"), list)
+                and isinstance(value.get("kwargs"), dict)):
+            raise ProtocolError("a call without its arguments")
+        before = _snapshot(received)
+        name = getattr(fn, "__name__", "the function")
+        try:
+            result = fn(*value["args"], **value["kwargs"])
+        except PeerLost:
+            raise
+        except self.catch as error:
+            self._answer_exception(error, received, before)
+            return
+        try:
+            packed = self.pack({"result": result, "changed": _changed_arrays(received, before)})
+        except PeerLost:
+            raise
+        except NotPlainData as error:
+            self._answer_exception(TypeError(f"{name} returned {error}"), received, before)
+            return
+        except self.catch as error:
+            self._answer_exception(TypeError(f"{name} returned a value that could not be sent "
+                                             f"({type(error).__name__})"), received, before)
+            return
+        tree, blobs, _ = packed
+        self.channel.send({"op": "return", "value": tree}, blobs, self.deadline)
+
+    def serve_forever(self) -> None:
+        """Answer the other side's calls until it closes the pipe."""
+        try:
+            while True:
+                header, value, received = self.receive()
+                if header["op"] != "call":
+                    raise ProtocolError(f"a {header['op']!r} message where a call was expected")
+                self.serve(header, value, received)
+        except PeerClosed:
+            return
+
+    def _answer_exception(self, error: BaseException, received: list[np.ndarray], before: list) -> None:
+        try:
+            message = str(error)[:MAX_MESSAGE_CHARS]
+        except Exception:  # a student's exception whose __str__ fails
+            message = ""
+        try:
+            changed = _changed_arrays(received, before)
+            self.pack(changed)
+        except NotPlainData:
+            changed = []
+        self.send("raise", {"changed": changed}, type=type(error).__name__, message=message)
+
+    def _remote_exception(self, type_name: Any, message: Any) -> Exception:
+        """The other side's exception as a local one: built-in types keep their class (a check may
+        expect a ValueError), others become an Exception subclass of the same name. A SystemExit or
+        KeyboardInterrupt from the student's code is thus an ordinary exception here."""
+        name = type_name if isinstance(type_name, str) and type_name.isidentifier() else "Exception"
+        name = name[:MAX_NAME_CHARS]
+        text = HIDDEN_MESSAGE if self.hide_messages else str(message)[:MAX_MESSAGE_CHARS]
+        cls = getattr(builtins, name, None)
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            try:
+                return cls(text)
+            except Exception:  # built-ins whose constructor takes other arguments
+                pass
+        return type(name, (Exception,), {})(text)
+
+    # --- plain data ----------------------------------------------------------------------------------
+
+    def pack(self, value: Any) -> tuple[Any, list[bytes], list[np.ndarray]]:
+        """``value`` as a JSON tree, the bytes of its arrays, and the arrays in the order numbered."""
+        blobs: list[bytes] = []
+        sent: list[np.ndarray] = []
+        return self._encode(value, blobs, sent, {}), blobs, sent
+
+    def _export(self, value: Any, tag: str) -> dict:
+        """Lend ``value`` to the other side: it gets a handle (a function's handle can be called)."""
+        self._next_id += 1
+        self.exports[self._next_id] = value
+        name = getattr(value, "__name__", None) if tag == "fn" else None
+        name = name[:MAX_NAME_CHARS] if isinstance(name, str) else type(value).__name__[:MAX_NAME_CHARS]
+        return {"$": tag, "id": self._next_id, "name": name}
+
+    def _encode(self, value: Any, blobs: list[bytes], sent: list[np.ndarray], seen: dict) -> Any:
+        if value is None or type(value) in (bool, int, float, str):
+            return value
+        if isinstance(value, np.generic):  # before float: np.float64 is a float subclass
+            array = np.asarray(value)
+            tag = _array_tag(array)
+            blobs.append(array.tobytes())
+            return {**tag, "scalar": True}
+        # subclasses of the JSON types (a str or float that lies about itself) become the plain type
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            return int.__int__(value)
+        if isinstance(value, float):
+            return float.__float__(value)
+        if isinstance(value, str):
+            return str.__str__(value)
+        if isinstance(value, np.ndarray):
+            if id(value) in seen:
+                return {"$": "nd", "same": seen[id(value)]}
+            seen[id(value)] = len(sent)
+            sent.append(value)
+            array = value.view(np.ndarray)
+            tag = _array_tag(array)
+            blobs.append(array.tobytes(order="C"))
+            return {**tag, "ro": not value.flags.writeable}
+        if isinstance(value, list):
+            return [self._encode(v, blobs, sent, seen) for v in value]
+        if isinstance(value, tuple):
+            return {"$": "tuple", "v": [self._encode(v, blobs, sent, seen) for v in value]}
+        if isinstance(value, dict):
+            return {"$": "dict", "v": [[self._encode(k, blobs, sent, seen), self._encode(v, blobs, sent, seen)]
+                                       for k, v in value.items()]}
+        if isinstance(value, RemoteObject) and value._endpoint is self:
+            return {"$": "yours", "id": value._id}
+        if callable(value):
+            return self._export(value, "fn")
+        if self.export_objects:
+            return self._export(value, "obj")
+        raise NotPlainData(f"an object of type {type(value).__name__}; only numbers, strings, numpy arrays "
+                           "and lists, tuples and dicts of them can be passed between the grader and "
+                           "the student's code")
+
+    def _decode(self, tree: Any, data: memoryview, offset: list[int], received: list[np.ndarray]) -> Any:
+        if tree is None or isinstance(tree, (bool, int, float, str)):
+            return tree
+        if isinstance(tree, list):
+            return [self._decode(v, data, offset, received) for v in tree]
+        if not isinstance(tree, dict):
+            raise ProtocolError("a value of an unknown kind")
+        tag = tree.get("$")
+        if tag == "tuple" and isinstance(tree.get("v"), list):
+            return tuple(self._decode(v, data, offset, received) for v in tree["v"])
+        if tag == "dict" and isinstance(tree.get("v"), list):
+            pairs = [self._decode(pair, data, offset, received) for pair in tree["v"]]
+            try:
+                return {key: v for key, v in pairs}
+            except (TypeError, ValueError):
+                raise ProtocolError("a dict with an invalid key") from None
+        if tag == "nd" and "same" in tree:
+            index = tree["same"]
+            if not isinstance(index, int) or not 0 <= index < len(received):
+                raise ProtocolError("a reference to an unknown array")
+            return received[index]
+        if tag == "nd":
+            array = _decode_array(tree, data, offset)
+            if tree.get("scalar") is True:
+                return array[()]
+            array.flags.writeable = tree.get("ro") is not True
+            received.append(array)
+            return array
+        if tag in ("fn", "obj") and isinstance(tree.get("id"), int) and isinstance(tree.get("name"), str):
+            kind = RemoteFunction if tag == "fn" else RemoteObject
+            return kind(self, tree["id"], tree["name"][:MAX_NAME_CHARS])
+        if tag == "yours" and tree.get("id") in self.exports:
+            return self.exports[tree["id"]]
+        raise ProtocolError("a value of an unknown kind")
+
+
+def _array_tag(array: np.ndarray) -> dict:
+    if array.dtype.kind not in PLAIN_DTYPE_KINDS or array.dtype.fields is not None:
+        raise NotPlainData(f"an array of dtype {array.dtype}; only arrays of numbers or strings can "
+                           "be passed between the grader and the student's code")
+    return {"$": "nd", "dtype": array.dtype.str, "shape": list(array.shape)}
+
+
+def _decode_array(tree: dict, data: memoryview, offset: list[int]) -> np.ndarray:
+    """An array from its tag and the next bytes of ``data``; checks the sizes before allocating."""
+    dtype_text, shape = tree.get("dtype"), tree.get("shape")
+    if not (isinstance(dtype_text, str) and len(dtype_text) <= 16 and isinstance(shape, list)
+            and len(shape) <= 32 and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise ProtocolError("an array with an invalid dtype or shape")
+    try:
+        dtype = np.dtype(dtype_text)
+    except TypeError:
+        raise ProtocolError(f"an array of unknown dtype {dtype_text!r}") from None
+    if dtype.kind not in PLAIN_DTYPE_KINDS or dtype.fields is not None or dtype.itemsize == 0:
+        raise ProtocolError(f"an array of dtype {dtype}, which is not plain data")
+    count = 1
+    for n in shape:
+        count *= n
+    start, end = offset[0], offset[0] + count * dtype.itemsize
+    if end > len(data):
+        raise ProtocolError("an array with fewer bytes than its shape needs")
+    offset[0] = end
+    return np.frombuffer(data[start:end], dtype=dtype, count=count).reshape(shape).copy()
+
+
+def _snapshot(arrays: list[np.ndarray]) -> list[tuple[tuple, bytes]]:
+    return [(array.shape, array.tobytes()) for array in arrays]
+
+
+def _changed_arrays(received: list[np.ndarray], before: list[tuple[tuple, bytes]]) -> list:
+    """[index, array] for each received array whose shape or bytes the call changed in place."""
+    return [[i, array] for i, (array, (shape, data)) in enumerate(zip(received, before))
+            if array.shape != shape or array.tobytes() != data]
+
+
+def _copy_back(changed: Any, sent: list[np.ndarray]) -> None:
+    """Apply the other side's in-place changes to the arrays this side sent."""
+    if not isinstance(changed, list):
+        raise ProtocolError("an answer without its list of changed arrays")
+    for item in changed:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], int)
+                and 0 <= item[0] < len(sent) and isinstance(item[1], np.ndarray)):
+            raise ProtocolError("an invalid changed-array entry")
+        target, new = sent[item[0]], item[1]
+        if not target.flags.writeable:
+            continue
+        if target.shape != new.shape and target.size == new.size:
+            try:
+                target.shape = new.shape
+            except AttributeError:  # not contiguous: leave the shape
+                continue
+        if target.shape == new.shape:
+            np.copyto(target, new, casting="unsafe")

@@ -1,0 +1,303 @@
+"""The sandbox a student's code runs in: bubblewrap, an unprivileged uid, no network, resource limits.
+
+:class:`Sandbox` starts :mod:`autograder.grading.student_runner` under bubblewrap (``bwrap``), which
+gives it its own mount, PID, network, IPC and UTS namespaces:
+
+- files: an empty root with, read-only, ``/usr`` and the system library folders, the Python
+  installation and virtual environment, and the ``autograder`` package (mounted at /opt/cnn2, not at
+  its path in the course); a fresh, size-limited tmpfs at ``/tmp`` is its working directory and the
+  only place it can write. ``solutions/``, the gradebook, submissions and the rest of the course do
+  not exist in there: the grader refuses to start when a mounted folder would contain the notebooks.
+- user: ``setpriv`` switches to a uid/gid of its own (:data:`UID_BASE` + a slot no other live sandbox
+  holds), with no groups, no capabilities and no way to gain privileges. A uid per sandbox matters:
+  the process limit (RLIMIT_NPROC) counts all processes of a uid, so a fork bomb in one sandbox
+  cannot starve the others; and root is exempt from it, which is also why bwrap's own user
+  namespace (``--unshare-user --uid``) is not used: its processes would still be root to the kernel.
+- network: a network namespace with only a loopback device that is down: no connection anywhere.
+- limits (:class:`Limits`): the runner sets CPU time, address space, processes, file size and open
+  files for itself before any student code runs; the grader enforces wall time on every answer it
+  waits for, kills the whole PID namespace when it gives up, and keeps only the last
+  ``output_bytes`` of what the sandbox prints (the rest is read and dropped).
+
+Requires Linux, root, ``bwrap`` (Debian package ``bubblewrap``) and ``setpriv`` (util-linux).
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import autograder
+from autograder.grading.rpc import Channel, Endpoint, PeerLost, ProtocolError
+
+UID_BASE = 1_900_000_000  # sandbox uids are UID_BASE + slot; no real account should use this range
+UID_SLOTS = 4096
+PACKAGE_MOUNT = "/opt/cnn2"  # the autograder package appears at /opt/cnn2/autograder inside
+START_SECONDS = 60.0  # from launch to the runner's hello (no student code runs before it)
+OPEN_FILES = 256
+SANDBOX_ENV = {
+    "HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": PACKAGE_MOUNT,
+    "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+    # one thread per BLAS/OpenMP pool: threads count against the process limit
+    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for grading one notebook (defaults for real grading; tests use smaller ones)."""
+    wall_seconds: float = 60.0      # each of the student's cells, and each test cell (nbgrader's cell timeout)
+    total_seconds: float = 600.0    # the whole notebook, restarts of the sandbox included
+    cpu_seconds: int = 600          # CPU time per sandboxed process (RLIMIT_CPU)
+    memory_bytes: int = 1 << 30     # address space per process (RLIMIT_AS)
+    processes: int = 4              # processes and threads of the sandbox's uid (RLIMIT_NPROC)
+    file_bytes: int = 16 << 20      # the largest file the student's code may write (RLIMIT_FSIZE)
+    tmp_bytes: int = 64 << 20       # size of its /tmp (a tmpfs: all it can write)
+    output_bytes: int = 64 << 10    # of what it prints, the last output_bytes are kept
+    message_bytes: int = 64 << 20   # the largest message the grader accepts from it
+    notebook_bytes: int = 32 << 20  # the largest submission file the grader reads
+
+
+@dataclass
+class CellsRun:
+    """What running the student's code cells left: the names the test cells may use, and more."""
+    values: dict = field(default_factory=dict)   # name -> RemoteFunction (a student's function) or plain data
+    imported: list = field(default_factory=list)  # modules of the flagged packages imported at run time
+    errors: dict = field(default_factory=dict)   # cell label -> (exception type, message)
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot run on this machine (missing tool, not root, unsafe layout): no student
+    code was run, and no verdict can be given until the set-up is fixed."""
+
+
+def check_available() -> None:
+    """Raise :class:`SandboxUnavailable`, saying what to do, unless a sandbox can start here."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxUnavailable("the grading sandbox needs Linux (bubblewrap and namespaces)")
+    if shutil.which("bwrap") is None:
+        raise SandboxUnavailable("bubblewrap is not installed (`apt-get install -y bubblewrap`): "
+                                 "students' code runs only inside its sandbox")
+    if shutil.which("setpriv") is None:
+        raise SandboxUnavailable("setpriv is not installed (Debian package util-linux)")
+    if os.geteuid() != 0:
+        raise SandboxUnavailable("grading must run as root: the sandbox switches the student's code "
+                                 "to a uid of its own (e.g. run the grader in a container)")
+
+
+class Sandbox:
+    """One sandboxed student process, and the :class:`Endpoint` to talk to it (``endpoint``).
+
+    private_paths: files the sandbox must not see (the source notebook, the submission); the sandbox
+        refuses to start when a folder it mounts contains one of them.
+    Use as a context manager, or call :meth:`close`: it kills every process of the sandbox.
+    """
+
+    def __init__(self, limits: Limits, private_paths: tuple[Path, ...] = ()):
+        check_available()
+        self.limits = limits
+        mounts = _read_only_mounts()
+        for private in private_paths:
+            for _, source, _ in mounts:
+                if Path(private).resolve().is_relative_to(source):
+                    raise SandboxUnavailable(f"{source} would be visible inside the sandbox and contains "
+                                             f"{private}: keep course files outside the Python installation")
+        self.uid, self._uid_claim = _claim_uid()
+        self._output = bytearray()
+        self._pidfd: int | None = None
+        self.running: int | None = None
+        to_runner, from_runner, info = os.pipe(), os.pipe(), os.pipe()
+        command = self._command(mounts, to_runner[0], from_runner[1], info[1])
+        try:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT,
+                                            pass_fds=(to_runner[0], from_runner[1], info[1]))
+        finally:
+            for fd in (to_runner[0], from_runner[1], info[1]):
+                os.close(fd)
+        self._drain = threading.Thread(target=self._keep_output_tail, daemon=True)
+        self._drain.start()
+        self.endpoint = Endpoint(Channel(from_runner[0], to_runner[1], limits.message_bytes),
+                                 export_objects=True, forget_exports=True)
+        try:
+            self._pidfd = os.pidfd_open(_read_child_pid(info[0], time.monotonic() + START_SECONDS))
+            self.endpoint.deadline = time.monotonic() + START_SECONDS
+            self.endpoint.expect("hello")
+        except (OSError, ValueError, PeerLost) as error:  # no student code has run yet
+            self.close()
+            raise SandboxUnavailable(f"the sandbox did not start ({error}); its output:\n"
+                                     f"{self.output_tail()}") from None
+        finally:
+            os.close(info[0])
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def run_cells(self, cells: list[tuple[str, str]], flag_modules: set[str], cell_seconds: float,
+                  deadline: float) -> CellsRun:
+        """Run the student's code cells, (label, code) in order, in one namespace, as a notebook
+        does: each within ``cell_seconds``, all by ``deadline`` (time.monotonic()). Raises
+        :class:`PeerLost` when the sandbox does not get through them; ``running`` is then the
+        position in ``cells`` of the cell it was in (None: after the cells)."""
+        def next_deadline():
+            return min(time.monotonic() + cell_seconds, deadline)
+        self.endpoint.deadline = next_deadline()
+        self.endpoint.send("run", {"cells": [[label, code] for label, code in cells],
+                                   "flag_modules": sorted(flag_modules)})
+        run = CellsRun()
+        for position, (label, _) in enumerate(cells):
+            self.running = position
+            self.endpoint.deadline = next_deadline()
+            _, report = self.endpoint.expect("cell")
+            error = report.get("error") if isinstance(report, dict) else "?"
+            if error is not None:
+                if not (isinstance(error, list) and len(error) == 2 and all(isinstance(e, str) for e in error)):
+                    raise ProtocolError("an invalid report of a cell")
+                run.errors[label] = tuple(error)
+        self.running = None
+        self.endpoint.deadline = next_deadline()
+        _, ready = self.endpoint.expect("ready")
+        if not (isinstance(ready, dict) and isinstance(ready.get("values"), dict)
+                and isinstance(ready.get("imported"), list) and all(isinstance(k, str) for k in ready["values"])
+                and all(isinstance(m, str) for m in ready["imported"])):
+            raise ProtocolError("an invalid list of the names the cells defined")
+        run.values, run.imported = ready["values"], ready["imported"]
+        return run
+
+    def output_tail(self) -> str:
+        """The last ``output_bytes`` the sandbox printed (stdout and stderr)."""
+        return self._output.decode(errors="replace")
+
+    def how_it_ended(self) -> str:
+        """After the pipe closed: how the student's process ended ("exit status 3", "killed by ...")."""
+        try:
+            status = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "it stopped answering"
+        if status > 128 and status - 128 in signal.valid_signals():
+            name = signal.Signals(status - 128).name
+            why = {"SIGKILL": f" (its CPU-time limit is {self.limits.cpu_seconds} s)",
+                   "SIGXFSZ": f" (it wrote a file larger than {self.limits.file_bytes} bytes)",
+                   "SIGSEGV": " (a segmentation fault)"}.get(name, "")
+            return f"killed by {name}{why}"
+        return f"exit status {status}"
+
+    def close(self) -> None:
+        """Kill the sandbox's PID namespace (all its processes), wait until they are gone, and give
+        its uid back."""
+        if self._pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            # readable once the namespace's first process has exited, i.e. after all the others
+            select.select([self._pidfd], [], [], 10)
+            os.close(self._pidfd)
+            self._pidfd = None
+        if self.process.poll() is None:
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._drain.join(timeout=5)
+        self.endpoint.channel.close()
+        self._uid_claim.close()
+
+    def _keep_output_tail(self) -> None:
+        keep = self.limits.output_bytes
+        while chunk := self.process.stdout.read1(1 << 16):
+            self._output += chunk
+            del self._output[:-keep]
+        self.process.stdout.close()
+
+    def _command(self, mounts: list[tuple[str, str, str]], read_fd: int, write_fd: int,
+                 info_fd: int) -> list[str]:
+        limits = {"cpu_seconds": self.limits.cpu_seconds, "memory_bytes": self.limits.memory_bytes,
+                  "processes": self.limits.processes, "file_bytes": self.limits.file_bytes,
+                  "open_files": OPEN_FILES, "message_bytes": self.limits.message_bytes}
+        command = [shutil.which("bwrap"), "--unshare-ipc", "--unshare-pid", "--unshare-net",
+                   "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+                   "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",  # for setpriv, which drops all
+                   "--info-fd", str(info_fd), "--clearenv"]
+        for name, value in SANDBOX_ENV.items():
+            command += ["--setenv", name, value]
+        # bwrap would create the folders above a mount point readable by root only
+        parents = sorted({str(parent) for *_, target in mounts for parent in Path(target).parents} - {"/"})
+        for folder in parents:
+            command += ["--perms", "0755", "--dir", folder]
+        for option, source, target in mounts:
+            command += [option, source, target]
+        command += ["--proc", "/proc", "--dev", "/dev",
+                    "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp",
+                    "--", shutil.which("setpriv"), f"--reuid={self.uid}", f"--regid={self.uid}",
+                    "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+                    sys.executable, "-s", "-m", "autograder.grading.student_runner",
+                    str(read_fd), str(write_fd), json.dumps(limits)]
+        return command
+
+
+def _read_only_mounts() -> list[tuple[str, str, str]]:
+    """(bwrap option, source, target) for what the sandbox sees of the machine, all read-only:
+    /usr and the root's library and binary folders (or their /usr symlinks), the loader's cache,
+    the Python installation and virtual environment this grader runs in, and the package."""
+    mounts = []
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            mounts.append(("--symlink", os.readlink(top), top))
+        elif os.path.isdir(top):
+            mounts.append(("--ro-bind", top, top))
+    folders: list[Path] = [Path("/usr")]
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        for path in (Path(prefix), Path(prefix).resolve()):
+            if not any(path.is_relative_to(folder) for folder in folders):
+                folders = [f for f in folders if not f.is_relative_to(path)] + [path]
+    mounts += [("--ro-bind", str(folder), str(folder)) for folder in sorted(folders)]
+    for name in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"):
+        if os.path.exists(name):
+            mounts.append(("--ro-bind", name, name))
+    package = Path(autograder.__file__).resolve().parent
+    return mounts + [("--ro-bind", str(package), f"{PACKAGE_MOUNT}/autograder")]
+
+
+def _claim_uid() -> tuple[int, socket.socket]:
+    """A uid no other live sandbox on this machine uses, and the claim to close when done: an
+    abstract Unix socket named after the slot, which the kernel frees when its process ends."""
+    for slot in range(UID_SLOTS):
+        claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            claim.bind(f"\0cnn2-grading-sandbox-uid-{slot}")
+        except OSError:
+            claim.close()
+            continue
+        return UID_BASE + slot, claim
+    raise SandboxUnavailable(f"all {UID_SLOTS} sandbox uids are in use")
+
+
+def _read_child_pid(fd: int, deadline: float) -> int:
+    """bwrap's --info-fd JSON: the PID (in the grader's namespace) of the sandbox's first process."""
+    data = b""
+    while True:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0 or not select.select([fd], [], [], timeout)[0]:
+            raise ValueError("bwrap did not report its process id")
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            raise ValueError("bwrap ended before reporting its process id")
+        data += chunk
+        try:
+            return int(json.loads(data)["child-pid"])
+        except ValueError:
+            continue

@@ -1,0 +1,128 @@
+"""What runs inside the sandbox: the student's code cells, then the student's functions on request.
+
+Started by :mod:`autograder.grading.sandbox` as
+``python -m autograder.grading.student_runner READ_FD WRITE_FD LIMITS_JSON``. It lowers its own
+resource limits, says ``hello``, receives the code cells to run (``run``), runs them one by one as a
+notebook would (an exception ends that cell, not the run, and is reported), reports after each cell
+(``cell``), then reports the names the cells defined and the flagged packages they imported
+(``ready``), and answers calls of the student's functions until the grader closes the pipe.
+
+Nothing here is trusted by the grader: the student's code runs in this process and may change
+anything in it; what comes out is only plain data (see :mod:`autograder.grading.rpc`).
+"""
+from __future__ import annotations
+
+import builtins
+import json
+import resource
+import sys
+import types
+
+from autograder.grading.rpc import Channel, Endpoint, NotPlainData
+
+MAX_SHARED_BYTES = 1 << 20  # a global variable larger than this is not sent to the grader
+# Set aside at start and freed when a cell runs out of memory: a cell that keeps what it hoarded
+# (a global list) would otherwise leave the runner no memory to report and answer calls with.
+MEMORY_RESERVE_BYTES = 32 << 20
+MAX_ERROR_CHARS = 500
+# Cell magics whose body is still Python that the student meant to run (%%time, ...).
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+
+
+def python_source(code: str) -> str:
+    """The Python a notebook cell's code means: IPython syntax (``%magic``, ``!shell``) turned into
+    calls of ``get_ipython()``, as IPython itself does; plain Python is returned unchanged."""
+    try:
+        compile(code, "<cell>", "exec")
+        return code
+    except SyntaxError:
+        if not any(line.lstrip().startswith(("%", "!")) for line in code.splitlines()):
+            return code
+    from IPython.core.inputtransformer2 import TransformerManager  # only here: it takes 0.1 s to import
+    return TransformerManager().transform_cell(code)
+
+
+class NoShell:
+    """``get_ipython()`` for transformed cells: there is no IPython shell in the sandbox, so line
+    magics and shell commands do nothing; the body of a timing or capturing cell magic still runs."""
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+
+    def run_line_magic(self, name: str, line: str, _stack_depth: int = 1) -> None:
+        return None
+
+    def run_cell_magic(self, name: str, line: str, cell: str) -> None:
+        if name in PYTHON_CELL_MAGICS:
+            exec(compile(python_source(cell), f"<%%{name} cell>", "exec"), self.namespace)
+
+    def system(self, command: str) -> None:
+        return None
+
+    def getoutput(self, command: str) -> list:
+        return []
+
+
+def limit_resources(limits: dict) -> None:
+    """Lower this process's limits (soft = hard, so the student's code cannot raise them again)."""
+    for name, value in [("RLIMIT_CPU", limits["cpu_seconds"]), ("RLIMIT_AS", limits["memory_bytes"]),
+                        ("RLIMIT_NPROC", limits["processes"]), ("RLIMIT_FSIZE", limits["file_bytes"]),
+                        ("RLIMIT_NOFILE", limits["open_files"]), ("RLIMIT_CORE", 0)]:
+        resource.setrlimit(getattr(resource, name), (value, value))
+
+
+def run_cell(code: str, label: str, namespace: dict) -> list[str] | None:
+    """Run one cell in ``namespace``; None, or [exception type, message] if it raised."""
+    try:
+        exec(compile(python_source(code), f"<{label}>", "exec"), namespace)
+    except BaseException as error:  # SystemExit and KeyboardInterrupt end the cell, as in Jupyter
+        try:
+            return [type(error).__name__, str(error)[:MAX_ERROR_CHARS]]
+        except Exception:  # an exception whose __str__ fails
+            return [type(error).__name__, ""]
+    return None
+
+
+def shared_names(namespace: dict, endpoint: Endpoint) -> dict:
+    """What the grader may bind for the test cells: public names bound to functions (sent as
+    callable handles) or to plain data of at most MAX_SHARED_BYTES."""
+    values = {}
+    for name, value in list(namespace.items()):
+        if name.startswith("_") or name == "get_ipython" or isinstance(value, types.ModuleType):
+            continue
+        if not callable(value):
+            try:
+                _, blobs, _ = endpoint.pack(value)
+            except (NotPlainData, RecursionError, ValueError):
+                continue
+            if sum(len(b) for b in blobs) > MAX_SHARED_BYTES:
+                continue
+        values[name] = value
+    return values
+
+
+def main(argv: list[str]) -> None:
+    read_fd, write_fd, limits = int(argv[1]), int(argv[2]), json.loads(argv[3])
+    limit_resources(limits)
+    endpoint = Endpoint(Channel(read_fd, write_fd, limits["message_bytes"], exit_if_forked=True),
+                        catch=BaseException)
+    modules_before = set(sys.modules)
+    endpoint.send("hello")
+    _, request = endpoint.expect("run")
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    shell = NoShell(namespace)
+    namespace["get_ipython"] = lambda: shell
+    reserve = [bytearray(MEMORY_RESERVE_BYTES)]
+    for label, code in request["cells"]:
+        error = run_cell(code, label, namespace)
+        if error and error[0] == "MemoryError":
+            reserve.clear()
+        endpoint.send("cell", {"label": label, "error": error})
+    imported = sorted({name.split(".")[0] for name in set(sys.modules) - modules_before}
+                      & set(request["flag_modules"]))
+    endpoint.send("ready", {"values": shared_names(namespace, endpoint), "imported": imported})
+    endpoint.serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,243 @@
+"""The verdict on one submission, from a pristine grader: :func:`grade_notebook`.
+
+The student's code never runs in the grader. :func:`grade_notebook` runs the student's code cells in
+a sandbox (:mod:`autograder.grading.sandbox`), then executes the source notebook's test cells here,
+each in a fresh namespace holding the names the student's cells defined (a function as a proxy that
+sends its arguments to the sandbox, runs the student's function there and returns its result as
+plain data, see :mod:`autograder.grading.rpc`; a variable as its plain-data value), except names of
+built-ins, and then the source notebook's own imports (``np`` is always the grader's numpy). The
+checks (``autograder.checks``) thus compare the student's results with the PyTorch references using
+this process's own numpy and torch, which no monkeypatching, import hook or input transformer in the
+student's code can reach. A test cell passes when it raises nothing, and earns its nbgrader points.
+
+Per-student inputs: in each test cell, every ``seed=<integer>`` keyword argument (the hidden checks'
+``check_X_edge_cases(f, seed=...)``) is replaced by :func:`student_seed` of the ``seed`` given to
+:func:`grade_notebook` and the cell's grade_id, so every student gets other random hidden inputs.
+
+Time and crashes, as nbgrader's interrupted cells: a student's cell that runs longer than
+``Limits.wall_seconds`` or ends its process (``os._exit``, a limit's kill) is skipped and flagged,
+and the sandbox started again without it; a test cell whose calls of the student's code take longer
+than that, or end the process, fails, and the next test gets a fresh sandbox. The whole notebook
+must be done within ``Limits.total_seconds``, else it is ungradable ("timeout: ...").
+
+Feedback: a failed test's ``message`` is the check's plain-words message (or the exception's type
+and message); a mistake the check recognised ("Likely mistake: <key>") is split off into
+``mistake`` and ``hint`` (the catalogue's text, autograder.checks.hints). For hidden tests nothing
+else is added: no source, no traceback, and not the message of an exception the student's code
+raised (it could quote the hidden inputs).
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import hashlib
+import io
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from autograder.checks.hints import HINTS
+from autograder.compare import CheckFailure
+from autograder.grading.notebooks import (SourceNotebook, StudentCode, TestCell, Ungradable, read_source,
+                                          read_submission)
+from autograder.grading.rpc import PeerClosed, PeerLost, PeerTimeout
+from autograder.grading.sandbox import CellsRun, Limits, Sandbox
+
+MISTAKE = re.compile(r"\nLikely mistake: ([\w-]+)\. ")
+PASSED = "passed"
+
+
+@dataclass
+class TestVerdict:
+    __test__ = False  # not a pytest test class, despite its name
+    grade_id: str
+    points: float
+    max_points: float
+    passed: bool
+    message: str          # plain words: "passed", or what went wrong
+    mistake: str | None   # the known mistake's key (autograder.checks.hints), when one was recognised
+    hint: str | None      # the catalogue's hint for that mistake
+
+
+@dataclass
+class NotebookVerdict:
+    status: str           # "graded" | "ungradable"
+    reason: str | None    # why ungradable: "corrupt notebook: ...", "missing cells: ...", "timeout: ...",
+    #                       "crashed: ..."
+    tests: list[TestVerdict]  # one per test cell of the source (all 0 points when ungradable)
+    flags: list[str]      # for an instructor's review, e.g. "imports torch in a solution cell (softmax)"
+    score: float
+    max_score: float
+    seconds: float
+
+
+def student_seed(seed: int, grade_id: str) -> int:
+    """The seed the hidden checks of test cell ``grade_id`` get for the student with ``seed``."""
+    return int.from_bytes(hashlib.sha256(f"{seed}/{grade_id}".encode()).digest()[:4], "big")
+
+
+def grade_notebook(source_notebook: Path, submission: Path, *, seed: int,
+                   limits: Limits | None = None) -> NotebookVerdict:
+    """Grade ``submission`` against the tests of the instructor's ``source_notebook``.
+
+    seed: the student's seed for the hidden tests' random inputs (see :func:`student_seed`).
+    Returns the verdict; raises only :class:`autograder.grading.sandbox.SandboxUnavailable` (this
+    machine cannot sandbox: nothing was graded) or on a broken source notebook.
+    """
+    limits = limits or Limits()
+    started = time.monotonic()
+    source = read_source(Path(source_notebook))
+
+    def ungradable(error: Ungradable, flags: list[str]) -> NotebookVerdict:
+        tests = [TestVerdict(test.grade_id, 0.0, test.points, False, f"not graded: {error}", None, None)
+                 for test in source.tests]
+        return NotebookVerdict("ungradable", str(error), tests, flags, 0.0, source.max_score,
+                               time.monotonic() - started)
+    try:
+        code = read_submission(Path(submission), source, limits.notebook_bytes)
+    except Ungradable as error:
+        return ungradable(error, [])
+    grading = _Grading(source, code, seed, limits, started, (Path(source_notebook), Path(submission)))
+    try:
+        tests = grading.run()
+    except Ungradable as error:
+        return ungradable(error, grading.flags)
+    return NotebookVerdict("graded", None, tests, grading.flags, sum(t.points for t in tests),
+                           source.max_score, time.monotonic() - started)
+
+
+class _Grading:
+    """One submission's test cells run against its sandbox, restarted after a test that broke it."""
+
+    def __init__(self, source: SourceNotebook, code: StudentCode, seed: int, limits: Limits,
+                 started: float, private_paths: tuple[Path, ...]):
+        self.source, self.code, self.seed, self.limits = source, code, seed, limits
+        self.total_deadline = started + limits.total_seconds
+        self.private_paths = private_paths
+        self.sandbox: Sandbox | None = None
+        self.cells: CellsRun | None = None
+        self.flags = list(code.flags)
+        self.skipped: dict[int, str] = {}  # index of a cell in code.cells -> how running it ended
+
+    def run(self) -> list[TestVerdict]:
+        """The verdict of each test cell, in the source's order; ``flags`` collects the flags."""
+        # The references run on tiny inputs: torch's intra-op threads would only spin on the cores
+        # the sandboxed student process needs (grading is about 3x slower with them on 2 cores).
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            verdicts = [self._test(test) for test in self.source.tests]
+        finally:
+            torch.set_num_threads(threads)
+            self._stop()
+        return verdicts
+
+    def _deadline(self) -> float:
+        self._check_total_time()
+        return min(time.monotonic() + self.limits.wall_seconds, self.total_deadline)
+
+    def _start(self) -> None:
+        """A fresh sandbox that has run the student's cells. A cell that does not finish in time or
+        ends the process is skipped (and flagged), and the sandbox started again without it."""
+        while True:
+            kept = [i for i in range(len(self.code.cells)) if i not in self.skipped]
+            self.sandbox = Sandbox(self.limits, self.private_paths)
+            try:
+                self.cells = self.sandbox.run_cells([self.code.cells[i] for i in kept],
+                                                    self.source.flagged_packages, self.limits.wall_seconds,
+                                                    self.total_deadline)
+                break
+            except PeerLost as lost:
+                position, ending = self.sandbox.running, self._how_it_ended(lost)
+                self._stop()
+                self._check_total_time()
+                if position is None:
+                    raise Ungradable(f"crashed: the student's code {ending} after its cells ran") from None
+                label = self.code.cells[kept[position]][0]
+                self.skipped[kept[position]] = ending
+                self.flags.append(f"{label} was skipped: it {ending}")
+        for index, ending in self.skipped.items():
+            self.cells.errors[self.code.cells[index][0]] = ("skipped", f"it {ending}")
+        for package in self.cells.imported:
+            if not any(flag.startswith(f"imports {package} ") for flag in self.flags):
+                self.flags.append(f"imports {package} while running (found among the loaded modules)")
+
+    def _check_total_time(self) -> None:
+        if time.monotonic() >= self.total_deadline:
+            raise Ungradable(f"timeout: grading took longer than {self.limits.total_seconds:g} s")
+
+    def _stop(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+        self.sandbox = self.cells = None
+
+    def _test(self, test: TestCell) -> TestVerdict:
+        if self.sandbox is None:
+            self._start()
+        endpoint = self.sandbox.endpoint
+        endpoint.deadline, endpoint.hide_messages = self._deadline(), test.hidden
+        namespace = self._namespace()
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # the self-checks' "passed" lines
+                exec(_compile_test(test, self.seed), namespace)
+        except CheckFailure as failure:
+            return _failed(test, str(failure))
+        except PeerLost as lost:
+            ending = self._how_it_ended(lost)
+            self._stop()
+            return _failed(test, f"your code {ending}")
+        except NameError as error:
+            if error.name is None:  # raised by the student's function, not a missing name
+                return _failed(test, f"NameError: {error}")
+            return _failed(test, self._undefined(error))
+        except Exception as error:
+            return _failed(test, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
+        return TestVerdict(test.grade_id, test.points, test.points, True, PASSED, None, None)
+
+    def _how_it_ended(self, lost: PeerLost) -> str:
+        """What the student's code did, e.g. "did not finish within 30 s"."""
+        if isinstance(lost, PeerTimeout):
+            return f"did not finish within {self.limits.wall_seconds:g} s"
+        if isinstance(lost, PeerClosed):
+            return f"ended its process ({self.sandbox.how_it_ended()})"
+        return f"sent the grader an invalid answer ({lost})"
+
+    def _namespace(self) -> dict:
+        """A fresh namespace for a test cell: the student's names (proxies of functions, plain data),
+        except those of built-ins, then the source's own imports (``np`` is the grader's numpy)."""
+        namespace = {"__builtins__": builtins, "__name__": "__main__"}
+        namespace.update((name, value) for name, value in self.cells.values.items() if not hasattr(builtins, name))
+        exec(self.source.imports, namespace)
+        return namespace
+
+    def _undefined(self, error: NameError) -> str:
+        """A missing name, and what went wrong in the cells that could have defined it."""
+        problems = [f"{label} was skipped: {text}" if kind == "skipped" else
+                    f"{label} raised {kind}" + (f": {text}" if text else "")
+                    for label, (kind, text) in self.cells.errors.items()]
+        message = f"{error}: the submission's code does not define it"
+        return message + (f" ({'; '.join(problems)})" if problems else "")
+
+
+def _compile_test(test: TestCell, seed: int):
+    """The test cell's code, with each ``seed=<int>`` keyword replaced by the student's seed."""
+    tree = ast.parse(test.code, filename=test.grade_id)
+    for node in ast.walk(tree):
+        for keyword in getattr(node, "keywords", []) if isinstance(node, ast.Call) else []:
+            if (keyword.arg == "seed" and isinstance(keyword.value, ast.Constant)
+                    and type(keyword.value.value) is int):
+                keyword.value = ast.copy_location(ast.Constant(student_seed(seed, test.grade_id)), keyword.value)
+    return compile(tree, f"<test cell {test.grade_id}>", "exec")
+
+
+def _failed(test: TestCell, message: str) -> TestVerdict:
+    """A failed test; a recognised mistake is split off the message into its key and hint."""
+    match = MISTAKE.search(message)
+    if match and match.group(1) in HINTS:
+        return TestVerdict(test.grade_id, 0.0, test.points, False, message[:match.start()],
+                           match.group(1), HINTS[match.group(1)])
+    return TestVerdict(test.grade_id, 0.0, test.points, False, message, None, None)

@@ -1,0 +1,210 @@
+"""Verdicts of the pristine grader (:func:`grade_notebook`) on honest submissions of assignment
+02-softmax-cross-entropy: the same scores as nbgrader's own autograde (tests/test_grading_round_trip.py),
+per-test messages with the recognised mistake and its hint, hidden tests kept hidden, hidden inputs
+seeded per student, and flags for review. Submissions are the committed release filled in.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.checks.hints import HINTS
+from autograder.grading.notebooks import read_source
+from autograder.grading.rpc import HIDDEN_MESSAGE
+from autograder.grading.sandbox import Limits
+from autograder.grading.verdict import grade_notebook, student_seed
+from notebook_code import ROOT, filled_release
+
+ASSIGNMENT = "02-softmax-cross-entropy"
+NOTEBOOK = "softmax_cross_entropy.ipynb"
+SOURCE = ROOT / "solutions" / ASSIGNMENT / NOTEBOOK
+RELEASE = ROOT / "exercises" / ASSIGNMENT / NOTEBOOK
+LIMITS = Limits(wall_seconds=30, total_seconds=120)
+
+SOFTMAX_WITHOUT_MAX = '''
+def softmax(y):
+    e = np.exp(y)
+    return e / e.sum(axis=1, keepdims=True)
+'''
+UNIFORM_SOFTMAX = '''
+def softmax(y):
+    return np.full(y.shape, 1.0 / y.shape[1])
+'''
+CROSS_ENTROPY_SUM = '''
+def cross_entropy(logits, labels):
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -log_probs[np.arange(len(labels)), labels].sum()
+'''
+NUMERICAL_GRADIENT_NOT_RESTORING_X = '''
+def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + h
+        f_plus = f(x)
+        x[index] = saved - h
+        f_minus = f(x)
+        grad[index] = (f_plus - f_minus) / (2 * h)
+    return grad
+'''
+SOFTMAX_QUOTING_ITS_INPUT = '''
+def softmax(y):
+    raise ValueError(f"cannot handle {y.tolist()}")
+'''
+
+
+def submit(tmp_path: Path, name: str, notebook) -> Path:
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def grade(tmp_path: Path, name: str, overrides: dict[str, str] | None = None, seed: int = 1, notebook=None):
+    notebook = notebook if notebook is not None else filled_release(RELEASE, SOURCE, overrides)
+    return grade_notebook(SOURCE, submit(tmp_path, name, notebook), seed=seed, limits=LIMITS)
+
+
+def by_id(verdict):
+    return {test.grade_id: test for test in verdict.tests}
+
+
+def test_solution_gets_full_marks(tmp_path):
+    verdict = grade(tmp_path, "alice")
+    assert (verdict.status, verdict.reason, verdict.flags) == ("graded", None, [])
+    assert verdict.score == verdict.max_score == 21.0
+    assert [t.grade_id for t in verdict.tests] == [t.grade_id for t in read_source(SOURCE).tests]
+    assert all(t.passed and t.points == t.max_points and t.message == "passed" for t in verdict.tests)
+    assert [t.max_points for t in verdict.tests] == [1.0, 2.0] * 7
+
+
+def test_untouched_release_gets_zero_saying_not_implemented(tmp_path):
+    verdict = grade_notebook(SOURCE, RELEASE, seed=1, limits=LIMITS)
+    assert verdict.status == "graded" and verdict.score == 0.0
+    assert all("is not implemented yet" in t.message for t in verdict.tests)
+
+
+def test_typical_mistake_scores_as_nbgrader_does(tmp_path):
+    # tests/test_grading_round_trip.py: nbgrader gives carol 13 of 21, test_softmax 1, test_softmax_hidden 0
+    verdict = grade(tmp_path, "carol", {"softmax": SOFTMAX_WITHOUT_MAX})
+    assert verdict.score == 13.0
+    lost = {t.grade_id for t in verdict.tests if not t.passed}
+    assert lost == {"test_softmax_hidden", "test_cross_entropy_grad_hidden", "test_softmax_jacobian_hidden",
+                    "test_linear_softmax_loss_and_grads_hidden"}
+
+
+def test_deleted_tests_and_two_mistakes_score_as_nbgrader_does(tmp_path):
+    # nbgrader (with add_missing_cells) gives erin 6 of 21
+    notebook = filled_release(RELEASE, SOURCE, {"softmax": UNIFORM_SOFTMAX, "cross_entropy": CROSS_ENTROPY_SUM})
+    notebook.cells = [c for c in notebook.cells if c.id not in ("test_softmax", "test_softmax_hidden")]
+    assert grade(tmp_path, "erin", notebook=notebook).score == 6.0
+
+
+def test_failed_tests_name_the_mistake_and_give_its_hint(tmp_path):
+    carol = by_id(grade(tmp_path, "carol", {"softmax": SOFTMAX_WITHOUT_MAX}))
+    hidden = carol["test_softmax_hidden"]
+    assert (hidden.points, hidden.passed, hidden.mistake) == (0.0, False, "no-max-subtraction")
+    assert hidden.hint == HINTS["no-max-subtraction"]
+    assert hidden.message.startswith("softmax(y) on huge logits (around +1000): values differ")
+    assert "Likely mistake" not in hidden.message
+    summed = by_id(grade(tmp_path, "dan", {"cross_entropy": CROSS_ENTROPY_SUM}))["test_cross_entropy"]
+    assert summed.mistake == "sum-instead-of-mean" and summed.hint == HINTS["sum-instead-of-mean"]
+    assert carol["test_softmax"].mistake is None and carol["test_softmax"].hint is None
+
+
+def test_changes_to_the_inputs_are_seen_through_the_sandbox(tmp_path):
+    # x is changed in place in the sandbox, between calls back of the grader's f: the check sees it
+    verdict = by_id(grade(tmp_path, "frank", {"numerical_gradient": NUMERICAL_GRADIENT_NOT_RESTORING_X}))
+    assert verdict["test_numerical_gradient"].mistake == "modified-input"
+    assert verdict["test_numerical_gradient_hidden"].mistake == "modified-input"
+
+
+def test_hidden_tests_reveal_neither_their_source_nor_their_inputs(tmp_path):
+    source_text = SOURCE.read_text()
+    for overrides in ({"softmax": SOFTMAX_WITHOUT_MAX}, {"softmax": SOFTMAX_QUOTING_ITS_INPUT}):
+        verdict = grade(tmp_path, "mallory", overrides)
+        for test in verdict.tests:
+            for secret in ("HIDDEN TESTS", "_edge_cases(", "seed=", "20261", "Traceback"):
+                assert secret not in test.message
+        assert "BEGIN HIDDEN TESTS" in source_text
+    quoted = by_id(verdict)
+    # the student's own exception: its message in the visible test, only its type in the hidden one
+    assert "raised ValueError: cannot handle [[" in quoted["test_softmax"].message
+    assert quoted["test_softmax_hidden"].message.endswith(f"raised ValueError: {HIDDEN_MESSAGE}")
+
+
+def test_hidden_inputs_are_seeded_per_student(tmp_path):
+    assert student_seed(1, "test_softmax_hidden") != student_seed(2, "test_softmax_hidden")
+    assert student_seed(1, "test_softmax_hidden") != student_seed(1, "test_one_hot_hidden")
+    messages = {}
+    for seed in (1, 2, 1):
+        verdict = grade(tmp_path, f"carol{seed}", {"softmax": SOFTMAX_WITHOUT_MAX}, seed=seed)
+        assert verdict.score == 13.0
+        message = by_id(verdict)["test_softmax_hidden"].message
+        assert messages.setdefault(seed, message) == message  # the same student: the same inputs
+    assert messages[1] != messages[2]  # another student: other huge logits
+
+
+@pytest.mark.parametrize("imports, flag", [
+    ("import torch\n", "imports torch in a solution cell (softmax)"),
+    ("from autograder.reference import softmax_cross_entropy as ref\n",
+     "imports autograder in a solution cell (softmax)"),
+    ("import importlib\ntorch = importlib.import_module('tor' + 'ch')\n",
+     "imports torch while running (found among the loaded modules)"),
+])
+def test_solutions_importing_torch_or_autograder_are_flagged(tmp_path, imports, flag):
+    verdict = grade(tmp_path, "flagged", {"softmax": imports + SOFTMAX_WITHOUT_MAX})
+    assert flag in verdict.flags and verdict.score == 13.0
+
+
+def test_magics_and_cells_the_student_added_run_as_in_jupyter(tmp_path):
+    softmax = "def softmax(y):\n    return _normalise(np.exp(_shift(y)))"
+    notebook = filled_release(RELEASE, SOURCE, {"softmax": softmax})
+    imports = next(i for i, c in enumerate(notebook.cells) if c.id == "imports")
+    notebook.cells[imports].source = "%matplotlib inline\nimport numpy as np\n!ls"
+    helpers = nbformat.v4.new_code_cell("%%time\ndef _shift(y):\n    return y - y.max(axis=1, keepdims=True)\n\n"
+                                        "def _normalise(e):\n    return e / e.sum(axis=1, keepdims=True)")
+    notebook.cells.insert(imports + 1, helpers)
+    verdict = grade(tmp_path, "helper_cells", notebook=notebook)
+    assert verdict.score == 21.0 and verdict.flags == []
+
+
+def _answers_notebook(path: Path, answer: str) -> Path:
+    """A two-question notebook: a solution cell setting answers, a test cell checking them."""
+    def cell(source, **nbgrader):
+        return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"schema_version": 3, "locked": False,
+                                                                        "grade": False, "solution": False,
+                                                                        **nbgrader}})
+    notebook = nbformat.v4.new_notebook(cells=[
+        cell(answer, grade_id="answers", solution=True),
+        cell("assert answer == 42 and isinstance(answer, int)\nassert np.array_equal(vector, [1, 2])",
+             grade_id="test_answers", grade=True, locked=True, points=2),
+    ])
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.mark.parametrize("answer, score", [
+    ("import numpy as np\nanswer, vector = 42, np.array([1, 2])", 2.0),
+    ("answer, vector = 42, [1, 2]", 2.0),  # np in the test cell is the source's import, not the student's
+    ("import numpy as np\nanswer, vector = 41, np.array([1, 2])", 0.0),
+    # objects that claim equality do not cross; names of built-ins and the source's imports cannot be shadowed
+    ("class Yes:\n    def __eq__(self, other):\n        return True\nanswer = vector = Yes()", 0.0),
+    ("answer, vector = 42.0, [1, 2]\ndef isinstance(obj, cls):\n    return True", 0.0),
+    ("answer, vector = 42, [1, 3]\nclass np:\n    array_equal = staticmethod(lambda a, b: True)", 0.0),
+])
+def test_test_cells_see_the_students_plain_data_only(tmp_path, answer, score):
+    source = _answers_notebook(tmp_path / "source.ipynb", "import numpy as np\nanswer = vector = None")
+    verdict = grade_notebook(source, _answers_notebook(tmp_path / "answers.ipynb", answer), seed=1, limits=LIMITS)
+    assert verdict.status == "graded" and verdict.score == score
+
+
+def test_a_source_that_uses_torch_itself_does_not_flag_it(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import torch", metadata={"nbgrader": {"grade_id": "model", "solution": True, "grade": False,
+                                               "locked": False, "schema_version": 3}})])
+    nbformat.write(notebook, tmp_path / "capstone.ipynb")
+    assert read_source(tmp_path / "capstone.ipynb").flagged_packages == {"autograder"}
+    assert read_source(SOURCE).flagged_packages == {"torch", "autograder"}
