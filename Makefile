@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book book-strict test system-packages exercises clean
+.PHONY: book book-strict test system-packages exercises reference clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ system-packages:
 # Regenerate the student notebooks in exercises/ from the instructor sources in solutions/.
 exercises: $(STAMP)
 	$(BIN)/python -m autograder.release
+
+# Train the reference models (linear and small CNN x SGD/momentum/Adam, plus a learning-rate sweep) and
+# rewrite references/. On ImageNet with a GPU:
+#   make reference REFERENCE_ARGS="--source ilsvrc --root /data/imagenet --size 64"
+reference: $(STAMP)
+	$(BIN)/python -m autograder.training.reference $(REFERENCE_ARGS)
 
 clean:
 	rm -rf _build

@@ -9,5 +9,7 @@ Layout, one concept per module:
 - ``autograder.checks.hints``: the catalogue of known mistakes and the hint each one gets.
 - ``autograder.optim_problems``: functions to minimise, with their gradients (optimizers chapter and checks).
 - ``autograder.data``: the ImageNet subset (ILSVRC, Imagenette archives, or an offline synthetic stand-in).
+- ``autograder.training``: the one trainer (models, optimizers incl. students' step rules, on-device
+  batches, torchrun/DDP) and the reference runs.
 - ``autograder.release``: regenerates the student notebooks in ``exercises/`` with nbgrader.
 """
