@@ -1,0 +1,481 @@
+"""Checks for assignment ``07-training-on-imagenet``: students' torch optimizers and training loop.
+
+- ``check_momentum(Momentum)``, ``check_adam(Adam)``: the student's optimizer and torch's
+  (``torch.optim.SGD(momentum=...)``, ``torch.optim.Adam``) each train a copy of the same tiny float64
+  network on the CPU, from the same initial weights, on the same batches, for K steps; the parameters
+  after every step must agree to a relative error of 1e-10 (of the largest parameter). The hidden
+  versions add two parameter groups with their own hyperparameters, a learning rate changed between
+  steps (a schedule, as ``torch.optim.lr_scheduler`` does), a parameter without gradient (skipped, as
+  torch skips it) and the default hyperparameters.
+- ``check_train_one_epoch(train_one_epoch)``: one epoch of the student's loop and of the reference loop
+  (:mod:`autograder.reference.training`), both with torch's optimizer, from the same weights: the
+  parameters and the returned loss must agree to 1e-10. The network has batch normalisation and is
+  handed over in evaluation mode. Hidden: a last batch smaller than the others, Adam.
+- ``check_training_run(train_one_epoch, Adam)``: a short float32 run of the student's loop and Adam on
+  four classes of the synthetic stand-in at 16 px must reach the validation accuracy of the reference
+  loop with ``torch.optim.Adam`` within ``ACCURACY_MARGIN``.
+
+Everything runs on one CPU thread: torch's second thread only slows operations this small.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from autograder.compare import CheckFailure, assert_close, fail
+from autograder.reference import training as ref
+
+RTOL = 1e-10
+VISIBLE_STEPS = 20
+HIDDEN_STEPS = 30
+ROWS = "(row k: all parameters, flattened, after k steps)"
+ACCURACY_MARGIN = 0.05
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block; the previous setting is restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _flat(params: list[torch.Tensor]) -> np.ndarray:
+    """All parameters flattened into one float64 vector (P,)."""
+    return torch.cat([p.detach().reshape(-1) for p in params]).to(torch.float64).numpy().copy()
+
+
+def _assert_close_lazy(actual, expected: np.ndarray, what: str, mistakes: Callable[[], dict], rtol=RTOL):
+    """``assert_close`` to ``rtol`` relative to the largest entry of ``expected``; ``mistakes()`` (known
+    mistake -> its result) is computed only when the comparison fails, as each costs a run."""
+    atol = rtol * (float(np.max(np.abs(expected), initial=0.0)) or 1.0)
+    try:
+        assert_close(actual, expected, what, rtol=rtol, atol=atol)
+    except CheckFailure:
+        assert_close(actual, expected, what, rtol=rtol, atol=atol, mistakes=mistakes())
+
+
+# --- the optimizers: a tiny network trained by the student's optimizer and by torch's ---------------
+
+@dataclass(frozen=True)
+class OptimizerCase:
+    """One comparison: the optimizer's keyword arguments, per-group overrides (one dict per group: the
+    first layer, then the second; an empty list for a single group), a parameter without gradient or
+    not, and a learning-rate schedule (the factor each group's lr is multiplied by at step k)."""
+    options: dict
+    groups: list[dict] = field(default_factory=list)
+    unused_parameter: bool = False
+    steps: int = VISIBLE_STEPS
+    schedule: bool = False
+    seed: int = 0
+
+    def describe(self) -> str:
+        options = ", ".join(f"{k}={v}" for k, v in self.options.items())
+        text = f"({options}) for {self.steps} steps"
+        if self.groups:
+            text += f", two parameter groups, the first with {self.groups[0]}"
+        if self.unused_parameter:
+            text += ", one parameter without gradient"
+        if self.schedule:
+            text += f", lr multiplied by 0.25 from step {self.steps // 2 + 1} on (a schedule)"
+        return text
+
+    def lr_factor(self, step: int) -> float:
+        return 0.25 if self.schedule and step >= self.steps // 2 else 1.0
+
+
+def _tiny_network(case: OptimizerCase) -> nn.Module:
+    """4 -> 6 -> 3 with tanh, float64, weights from ``case.seed``; optionally an unused parameter."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(case.seed)
+        net = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3)).double()
+    if case.unused_parameter:  # registered on the network, never used by forward(): its grad stays None
+        net.unused = nn.Parameter(torch.ones(2, dtype=torch.float64))
+    return net
+
+
+def _parameter_groups(net: nn.Module, case: OptimizerCase):
+    if not case.groups:
+        return net.parameters()
+    second = [*net[2].parameters(), *([net.unused] if case.unused_parameter else [])]
+    return [{"params": list(net[0].parameters()), **case.groups[0]}, {"params": second, **case.groups[1]}]
+
+
+def _batches(case: OptimizerCase) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """``case.steps`` batches: x (8, 4) float64, t (8,) int64 in [0, 3)."""
+    rng = np.random.default_rng([case.seed, 7])
+    return [(torch.from_numpy(rng.normal(size=(8, 4))), torch.from_numpy(rng.integers(0, 3, size=8)))
+            for _ in range(case.steps)]
+
+
+def _trajectory(optimizer_class, case: OptimizerCase, what: str | None = None) -> np.ndarray:
+    """Train the tiny network with ``optimizer_class(groups, **case.options)``; returns the parameters
+    after each step, (steps + 1, P) float64. With ``what`` (a student's class), a crash fails the check."""
+    net = _tiny_network(case)
+    params = list(net.parameters())
+    try:
+        optimizer = optimizer_class(_parameter_groups(net, case), **case.options)
+    except NotImplementedError:
+        fail(what, "is not implemented yet (it raised NotImplementedError).")
+    except Exception as error:
+        fail(what, f"could not be created: {type(error).__name__}: {error}")
+    base_lrs = [group["lr"] for group in optimizer.param_groups]
+    rows = [_flat(params)]
+    for k, (x, t) in enumerate(_batches(case)):
+        for group, lr in zip(optimizer.param_groups, base_lrs):
+            group["lr"] = lr * case.lr_factor(k)
+        for p in params:
+            p.grad = None
+        F.cross_entropy(net(x), t).backward()
+        try:
+            optimizer.step()
+        except NotImplementedError:
+            fail(what, "step() is not implemented yet (it raised NotImplementedError).")
+        except Exception as error:
+            without = any(p.grad is None for p in params)
+            fail(f"{what}, step {k + 1}", f"step() raised {type(error).__name__}: {error}",
+                 "grad-none-not-skipped" if without and isinstance(error, (TypeError, AttributeError))
+                 else None)
+        rows.append(_flat(params))
+    return np.stack(rows)
+
+
+class _RuleOptimizer(torch.optim.Optimizer):
+    """An optimizer from a per-parameter rule ``rule(p, g, state, hyper)`` updating p and state in
+    place; with ``use_defaults`` the rule gets the defaults instead of its group. It models the known
+    mistakes, whose trajectories name a student's."""
+
+    def __init__(self, params, rule, use_defaults=False, **defaults):
+        self.rule, self.use_defaults = rule, use_defaults
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self.rule(p, p.grad, self.state[p], self.defaults if self.use_defaults else group)
+
+
+def _variant(rule, use_defaults=False):
+    """A class like the student's, built from a rule: ``cls(params, **options)``."""
+    return lambda params, **options: _RuleOptimizer(params, rule, use_defaults, **options)
+
+
+def _constant(case: OptimizerCase) -> np.ndarray:
+    """The trajectory of an optimizer that never changes the parameters: (steps + 1, P)."""
+    return np.repeat(_flat(list(_tiny_network(case).parameters()))[None], case.steps + 1, axis=0)
+
+
+# --- Momentum -------------------------------------------------------------------------------------
+
+MOMENTUM_DEFAULTS = {"momentum": 0.9}
+
+
+def _momentum_rule(lr_inside=False, dampened=False, after_step=False, ascent=False, keep_state=True):
+    def rule(p, g, state, hyper):
+        lr, mu = hyper["lr"], hyper.get("momentum", 0.9)
+        v = state.get("v", torch.zeros_like(p)) if keep_state else torch.zeros_like(p)
+        new_v = mu * v + (lr * g if lr_inside else (1 - mu) * g if dampened else g)
+        step = v if after_step else new_v
+        p.add_(-step if lr_inside else -lr * step if not ascent else lr * step)
+        state["v"] = new_v
+    return rule
+
+
+def _momentum_mistakes(case: OptimizerCase) -> dict[str, np.ndarray]:
+    run = lambda **kind: _trajectory(_variant(_momentum_rule(**kind)), case)  # noqa: E731
+    return {
+        "gradient-ascent": run(ascent=True),
+        "momentum-lr-in-velocity": run(lr_inside=True),
+        "momentum-dampened": run(dampened=True),
+        "velocity-updated-after-step": run(after_step=True),
+        "optimizer-state-not-kept": run(keep_state=False),
+        "group-hyperparameters-ignored": _trajectory(_variant(_momentum_rule(), use_defaults=True), case),
+        "parameters-not-updated-in-place": _constant(case),
+    }
+
+
+def _check_optimizer(student_class, torch_factory, mistakes, case: OptimizerCase, name: str) -> None:
+    if not (isinstance(student_class, type) and issubclass(student_class, torch.optim.Optimizer)):
+        fail(name, f"expected a subclass of torch.optim.Optimizer, got {student_class!r}.")
+    what = f"{name}{case.describe()} on a tiny float64 network"
+    with one_thread():
+        actual = _trajectory(student_class, case, what)
+        expected = _trajectory(torch_factory, case)
+        _assert_close_lazy(actual, expected, f"{what}: the parameters {ROWS}", lambda: mistakes(case))
+
+
+def _torch_momentum(params, lr, momentum=0.9):
+    return torch.optim.SGD(params, lr=lr, momentum=momentum)
+
+
+def check_momentum(Momentum) -> None:
+    """Visible check: ``Momentum(params, lr=0.1, momentum=0.9)`` against ``torch.optim.SGD``, 20 steps."""
+    _check_optimizer(Momentum, _torch_momentum, _momentum_mistakes,
+                     OptimizerCase({"lr": 0.1, "momentum": 0.9}), "Momentum")
+
+
+def check_momentum_edge_cases(Momentum, seed: int) -> None:
+    """Hidden check: two parameter groups (lr 0.2 and momentum 0.5 in the first), a schedule, a
+    parameter without gradient, momentum 0.99; then the default momentum."""
+    cases = [OptimizerCase({"lr": 0.05, "momentum": 0.99}, [{"lr": 0.2, "momentum": 0.5}, {}],
+                           unused_parameter=True, steps=HIDDEN_STEPS, schedule=True, seed=seed),
+             OptimizerCase({"lr": 0.1}, steps=HIDDEN_STEPS, schedule=True, seed=seed + 1)]
+    for case in cases:
+        _check_optimizer(Momentum, _torch_momentum, _momentum_mistakes, case, "Momentum")
+
+
+# --- Adam -----------------------------------------------------------------------------------------
+
+def _adam_rule(bias_correction=True, t_from_zero=False, eps_inside=False, keep_state=True, shared=None):
+    def rule(p, g, state, hyper):
+        lr, eps = hyper["lr"], hyper.get("eps", 1e-8)
+        beta1, beta2 = hyper.get("betas", (0.9, 0.999))
+        if not keep_state:
+            state.clear()
+        m, v = state.get("m", torch.zeros_like(p)), state.get("v", torch.zeros_like(p))
+        if shared is not None:
+            shared[0] += 1
+            t = shared[0]
+        else:
+            t = state.get("t", 0) + (0 if t_from_zero else 1)
+            state["t"] = t + (1 if t_from_zero else 0)
+        m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1 ** t) if bias_correction else m
+        v_hat = v / (1 - beta2 ** t) if bias_correction else v
+        p.sub_(lr * m_hat / ((v_hat + eps).sqrt() if eps_inside else v_hat.sqrt() + eps))
+        state["m"], state["v"] = m, v
+    return rule
+
+
+def _adam_mistakes(case: OptimizerCase) -> dict[str, np.ndarray]:
+    run = lambda **kind: _trajectory(_variant(_adam_rule(**kind)), case)  # noqa: E731
+    with np.errstate(all="ignore"):
+        return {
+            "adam-no-bias-correction": run(bias_correction=False),
+            "adam-step-count-from-zero": run(t_from_zero=True),
+            "adam-eps-inside-sqrt": run(eps_inside=True),
+            "adam-step-count-shared": run(shared=[0]),
+            "optimizer-state-not-kept": run(keep_state=False),
+            "group-hyperparameters-ignored": _trajectory(_variant(_adam_rule(), use_defaults=True), case),
+            "parameters-not-updated-in-place": _constant(case),
+        }
+
+
+def _torch_adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    return torch.optim.Adam(params, lr=lr, betas=betas, eps=eps)
+
+
+def check_adam(Adam) -> None:
+    """Visible check: ``Adam(params, lr=0.01)`` against ``torch.optim.Adam``, 20 steps."""
+    _check_optimizer(Adam, _torch_adam, _adam_mistakes, OptimizerCase({"lr": 0.01}), "Adam")
+
+
+def check_adam_edge_cases(Adam, seed: int) -> None:
+    """Hidden check: two parameter groups (lr 0.03, betas (0.8, 0.99), eps 1e-6 in the first), a
+    schedule, a parameter without gradient; then all of torch's defaults."""
+    cases = [OptimizerCase({"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8},
+                           [{"lr": 0.03, "betas": (0.8, 0.99), "eps": 1e-6}, {}],
+                           unused_parameter=True, steps=HIDDEN_STEPS, schedule=True, seed=seed),
+             OptimizerCase({}, steps=HIDDEN_STEPS, seed=seed + 1)]
+    for case in cases:
+        _check_optimizer(Adam, _torch_adam, _adam_mistakes, case, "Adam")
+
+
+# --- train_one_epoch ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoopCase:
+    """One epoch of N images (N, 2, 3, 3) in batches of ``batch_size``, with torch's ``optimizer``."""
+    n: int
+    batch_size: int
+    optimizer: str  # "momentum" (SGD, lr 0.1, momentum 0.9) or "adam" (lr 0.01)
+    seed: int = 0
+
+    def describe(self) -> str:
+        last = f", the last of {self.n % self.batch_size}" if self.n % self.batch_size else ""
+        name = "torch.optim.SGD(lr=0.1, momentum=0.9)" if self.optimizer == "momentum" \
+            else "torch.optim.Adam(lr=0.01)"
+        return (f"train_one_epoch on {self.n} images (N, 2, 3, 3) float64 in batches of {self.batch_size}"
+                f"{last}, with {name}, a network with batch norm handed over in eval mode")
+
+
+def _loop_setup(case: LoopCase):
+    """(network, optimizer, images (N, 2, 3, 3) float64, labels (N,) int64) for ``case``."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(case.seed)
+        net = nn.Sequential(nn.Flatten(), nn.Linear(18, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    net = net.double().eval()
+    optimizer = (torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9) if case.optimizer == "momentum"
+                 else torch.optim.Adam(net.parameters(), lr=0.01))
+    rng = np.random.default_rng([case.seed, 11])
+    images = torch.from_numpy(rng.normal(size=(case.n, 2, 3, 3)))
+    labels = torch.from_numpy(rng.integers(0, 3, size=case.n))
+    return net, optimizer, images, labels
+
+
+def _mistaken_loop(zero=True, step=True, train=True, reduction="mean", drop_last=False, report="weighted"):
+    """A training loop with one of the known mistakes; same signature as ``train_one_epoch``."""
+    def loop(model, optimizer, images, labels, batch_size):
+        if train:
+            model.train()
+        n = len(labels) - (len(labels) % batch_size if drop_last else 0)
+        losses, sizes = [], []
+        for start in range(0, n, batch_size):
+            x, t = images[start:start + batch_size], labels[start:start + batch_size]
+            if zero:
+                optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), t, reduction=reduction)
+            loss.backward()
+            if step:
+                optimizer.step()
+            losses.append(loss.item())
+            sizes.append(len(t))
+        if report == "last":
+            return losses[-1]
+        if report == "unweighted" or reduction == "sum":
+            return float(np.mean(losses)) if reduction == "mean" else float(np.sum(losses) / len(labels))
+        return float(np.dot(losses, sizes) / len(labels))
+    return loop
+
+
+def _run_loop(loop, case: LoopCase, what: str | None = None) -> tuple[np.ndarray, object]:
+    """Parameters after one epoch (P,) float64 and what the loop returned."""
+    net, optimizer, images, labels = _loop_setup(case)
+    before = images.clone(), labels.clone()
+    if what is None:
+        loss = loop(net, optimizer, images, labels, case.batch_size)
+        return _flat(list(net.parameters())), loss
+    try:
+        loss = loop(net, optimizer, images, labels, case.batch_size)
+    except NotImplementedError:
+        fail(what, "is not implemented yet (it raised NotImplementedError).")
+    except Exception as error:
+        fail(what, f"raised {type(error).__name__}: {error}")
+    if not (torch.equal(images, before[0]) and torch.equal(labels, before[1])):
+        fail(what, "modified the images or labels it was given.", "modified-input")
+    return _flat(list(net.parameters())), loss
+
+
+def _loop_mistakes(case: LoopCase) -> dict[str, tuple[np.ndarray, float]]:
+    kinds = {"gradients-not-zeroed": {"zero": False}, "optimizer-step-missing": {"step": False},
+             "model-not-in-train-mode": {"train": False}, "sum-instead-of-mean": {"reduction": "sum"},
+             "last-batch-dropped": {"drop_last": True}, "epoch-loss-unweighted": {"report": "unweighted"},
+             "epoch-loss-last-batch": {"report": "last"}}
+    return {key: _run_loop(_mistaken_loop(**kind), case) for key, kind in kinds.items()}
+
+
+def _check_loop(train_one_epoch: Callable, case: LoopCase) -> None:
+    if not callable(train_one_epoch):
+        fail("train_one_epoch", f"expected a function, got {type(train_one_epoch).__name__}.")
+    what = case.describe()
+    with one_thread():
+        params, loss = _run_loop(train_one_epoch, case, what)
+        expected_params, expected_loss = _run_loop(ref.train_one_epoch, case)
+        cache: dict = {}
+
+        def mistakes(index: int) -> Callable[[], dict]:
+            def compute():
+                if not cache:
+                    cache.update(_loop_mistakes(case))
+                return {key: result[index] for key, result in cache.items()}
+            return compute
+
+        _assert_close_lazy(params, expected_params, f"{what}: the parameters after the epoch", mistakes(0))
+        if isinstance(loss, torch.Tensor):
+            fail(f"{what}: the returned loss", f"returned a torch.Tensor ({loss!r}); expected a float.",
+                 "loss-not-float")
+        if not isinstance(loss, (float, int, np.floating)) or isinstance(loss, bool):
+            fail(f"{what}: the returned loss", f"returned {type(loss).__name__}; expected a float.")
+        _assert_close_lazy(float(loss), expected_loss, f"{what}: the returned mean loss of the epoch",
+                           mistakes(1))
+
+
+def check_train_one_epoch(train_one_epoch: Callable) -> None:
+    """Visible check: 24 images in 3 batches of 8 with torch's SGD with momentum, against the
+    reference loop; parameters and returned loss."""
+    _check_loop(train_one_epoch, LoopCase(24, 8, "momentum"))
+
+
+def check_train_one_epoch_edge_cases(train_one_epoch: Callable, seed: int) -> None:
+    """Hidden check: a last batch smaller than the others (30 = 3 x 8 + 6) with SGD with momentum, and
+    one batch holding all 20 images with Adam."""
+    _check_loop(train_one_epoch, LoopCase(30, 8, "momentum", seed))
+    _check_loop(train_one_epoch, LoopCase(20, 20, "adam", seed + 1))
+
+
+# --- a short training run on the synthetic stand-in -----------------------------------------------
+
+RUN_CLASSES, RUN_SIZE, RUN_PER_CLASS, RUN_VAL_PER_CLASS = 4, 16, 60, 25
+RUN_EPOCHS, RUN_BATCH, RUN_LR, RUN_WIDTHS = 4, 20, 1e-2, (16, 32)
+
+
+def run_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The run's data: four classes of the synthetic stand-in (stripes at four orientations) at 16 px,
+    normalised with the training set's channel statistics, the training images shuffled once.
+
+    Returns x (240, 3, 16, 16) float32, t (240,) int64, x_val (100, 3, 16, 16) float32, t_val (100,)
+    int64. Always the stand-in, whatever source is configured, so the check is the same everywhere.
+    """
+    from autograder.data import LECTURE_SYNSETS, load_subset
+
+    def load(split: str, per_class: int):
+        subset = load_subset(split, RUN_SIZE, source="synthetic", synsets=LECTURE_SYNSETS[:RUN_CLASSES],
+                             per_class=per_class, progress=False)
+        return torch.from_numpy(subset.images).permute(0, 3, 1, 2).float(), torch.from_numpy(subset.labels)
+
+    x, t = load("train", RUN_PER_CLASS)
+    x_val, t_val = load("val", RUN_VAL_PER_CLASS)
+    mean, std = x.mean(dim=(0, 2, 3), keepdim=True), x.std(dim=(0, 2, 3), keepdim=True)
+    order = torch.randperm(len(t), generator=torch.Generator().manual_seed(0))  # the subset is sorted by class
+    return ((x[order] - mean) / std).contiguous(), t[order], (x_val - mean) / std, t_val
+
+
+def training_run(train_one_epoch: Callable, optimizer_class, x, t, x_val, t_val) -> float:
+    """Train a small CNN (``SmallCNN`` with widths 16, 32, seed 0) for RUN_EPOCHS epochs with
+    ``train_one_epoch`` and ``optimizer_class(params, lr=RUN_LR)``; returns the validation accuracy."""
+    from autograder.training.models import SmallCNN
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = SmallCNN(RUN_CLASSES, RUN_WIDTHS)
+    optimizer = optimizer_class(model.parameters(), lr=RUN_LR)
+    for _ in range(RUN_EPOCHS):
+        train_one_epoch(model, optimizer, x, t, RUN_BATCH)
+    return ref.accuracy(model, x_val, t_val)
+
+
+def check_training_run(train_one_epoch: Callable, Adam) -> None:
+    """Your loop and your Adam train a small CNN for 4 epochs on 240 synthetic images; the validation
+    accuracy must be within ACCURACY_MARGIN of the reference loop's with ``torch.optim.Adam``."""
+    what = (f"{RUN_EPOCHS} epochs of your train_one_epoch with your Adam(lr={RUN_LR}) on "
+            f"{RUN_CLASSES * RUN_PER_CLASS} images of the synthetic stand-in ({RUN_CLASSES} classes, "
+            f"{RUN_SIZE} px, batches of {RUN_BATCH})")
+    with one_thread():
+        data = run_data()
+        try:
+            accuracy = training_run(train_one_epoch, Adam, *data)
+        except NotImplementedError:
+            fail(what, "is not possible yet: train_one_epoch or Adam raised NotImplementedError.")
+        except CheckFailure:
+            raise
+        except Exception as error:
+            fail(what, f"raised {type(error).__name__}: {error}")
+        expected = training_run(ref.train_one_epoch, torch.optim.Adam, *data)
+    if not abs(accuracy - expected) <= ACCURACY_MARGIN:
+        fail(what, f"reached a validation accuracy of {accuracy:.2f} on {len(data[3])} images; the "
+                   f"reference loop with torch.optim.Adam reaches {expected:.2f}, and the two must agree "
+                   f"within {ACCURACY_MARGIN}. The checks above say which part differs.")
+    print(f"validation accuracy after {RUN_EPOCHS} epochs: yours {accuracy:.2f}, "
+          f"reference {expected:.2f} (chance {1 / RUN_CLASSES:.2f})")

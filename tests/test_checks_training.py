@@ -1,0 +1,288 @@
+"""The checks of assignment 07-training-on-imagenet pass on the solution and fail, naming the mistake,
+on realistic wrong implementations of ``Momentum``, ``Adam`` and ``train_one_epoch``."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autograder.checks import training as checks
+from autograder.compare import CheckFailure
+from notebook_code import ROOT, solution_functions
+
+SOLUTION = solution_functions(ROOT / "solutions" / "07-training-on-imagenet" / "training.ipynb")
+SEED = 123
+
+
+def define(source: str, name: str):
+    """The class or function ``name`` defined by ``source`` (run with torch, F and np imported)."""
+    namespace = {"torch": torch, "F": F, "np": np}
+    exec(source, namespace)
+    return namespace[name]
+
+
+def momentum(step_body: str):
+    """A student's Momentum class with the given body of step() (indented 8 spaces)."""
+    return define(f'''
+class Momentum(torch.optim.Optimizer):
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, defaults={{"lr": lr, "momentum": momentum}})
+
+    @torch.no_grad()
+    def step(self):
+{step_body}
+''', "Momentum")
+
+
+def adam(step_body: str, extra_init: str = ""):
+    return define(f'''
+class Adam(torch.optim.Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, defaults={{"lr": lr, "betas": betas, "eps": eps}})
+{extra_init}
+    @torch.no_grad()
+    def step(self):
+{step_body}
+''', "Adam")
+
+
+MOMENTUM_LR_IN_VELOCITY = momentum('''
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                state.setdefault("velocity", torch.zeros_like(p))
+                state["velocity"] = group["momentum"] * state["velocity"] + group["lr"] * p.grad
+                p -= state["velocity"]
+''')
+MOMENTUM_STATE_NOT_STORED = momentum('''
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                velocity = self.state[p].get("velocity", torch.zeros_like(p))
+                velocity = group["momentum"] * velocity + p.grad   # a new tensor, never stored
+                p -= group["lr"] * velocity
+''')
+MOMENTUM_REBINDS_P = momentum('''
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                state.setdefault("velocity", torch.zeros_like(p))
+                state["velocity"].mul_(group["momentum"]).add_(p.grad)
+                p = p - group["lr"] * state["velocity"]
+''')
+MOMENTUM_DEFAULTS = momentum('''
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                state.setdefault("velocity", torch.zeros_like(p))
+                state["velocity"].mul_(self.defaults["momentum"]).add_(p.grad)
+                p.sub_(self.defaults["lr"] * state["velocity"])
+''')
+MOMENTUM_NO_SKIP = momentum('''
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                state.setdefault("velocity", torch.zeros_like(p))
+                state["velocity"].mul_(group["momentum"]).add_(p.grad)
+                p.sub_(group["lr"] * state["velocity"])
+''')
+MOMENTUM_DAMPENED = momentum('''
+        for group in self.param_groups:
+            mu = group["momentum"]
+            for p in group["params"]:
+                if p.grad is not None:
+                    v = self.state[p].setdefault("velocity", torch.zeros_like(p))
+                    v.mul_(mu).add_((1 - mu) * p.grad)
+                    p.sub_(group["lr"] * v)
+''')
+
+ADAM_BODY = '''
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+                state["t"] += 1
+                t, g = state["t"], p.grad
+                state["m"] = beta1 * state["m"] + (1 - beta1) * g
+                state["v"] = beta2 * state["v"] + (1 - beta2) * g * g
+                m_hat = state["m"] / (1 - beta1 ** t)
+                v_hat = state["v"] / (1 - beta2 ** t)
+                p -= group["lr"] * m_hat / (v_hat.sqrt() + group["eps"])
+'''
+ADAM_NO_BIAS_CORRECTION = adam(ADAM_BODY.replace(" / (1 - beta1 ** t)", "").replace(" / (1 - beta2 ** t)", ""))
+ADAM_T_FROM_ZERO = adam(ADAM_BODY.replace('                state["t"] += 1\n', "").replace(
+    "p -= group", 'state["t"] += 1\n                p -= group'))
+ADAM_EPS_INSIDE_SQRT = adam(ADAM_BODY.replace('(v_hat.sqrt() + group["eps"])', '(v_hat + group["eps"]).sqrt()'))
+ADAM_SHARED_T = adam(ADAM_BODY.replace('state["t"] += 1', 'self.t += 1').replace('t, g = state["t"], p.grad',
+                                                                                't, g = self.t, p.grad'),
+                     extra_init="        self.t = 0\n")
+ADAM_NO_GROUP = adam(ADAM_BODY.replace('group["lr"]', 'self.defaults["lr"]')
+                     .replace('group["betas"]', 'self.defaults["betas"]').replace('group["eps"]', 'self.defaults["eps"]'))
+
+
+def loop(body: str):
+    return define(f'''
+def train_one_epoch(model, optimizer, images, labels, batch_size):
+{body}
+''', "train_one_epoch")
+
+
+LOOP_BODY = '''
+    model.train()
+    total = 0.0
+    for start in range(0, len(labels), batch_size):
+        x, t = images[start:start + batch_size], labels[start:start + batch_size]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), t)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(t)
+    return total / len(labels)
+'''
+LOOP_NO_ZERO_GRAD = loop(LOOP_BODY.replace("        optimizer.zero_grad()\n", ""))
+LOOP_NO_STEP = loop(LOOP_BODY.replace("        optimizer.step()\n", ""))
+LOOP_ZERO_AFTER_BACKWARD = loop(LOOP_BODY.replace("        optimizer.zero_grad()\n", "").replace(
+    "        optimizer.step()\n", "        optimizer.zero_grad()\n        optimizer.step()\n"))
+LOOP_NO_TRAIN = loop(LOOP_BODY.replace("    model.train()\n", ""))
+LOOP_SUM = loop(LOOP_BODY.replace("F.cross_entropy(model(x), t)", "F.cross_entropy(model(x), t, reduction='sum')")
+                .replace("loss.item() * len(t)", "loss.item()"))
+LOOP_DROP_LAST = loop(LOOP_BODY.replace("range(0, len(labels), batch_size)",
+                                        "range(0, len(labels) - batch_size + 1, batch_size)"))
+LOOP_UNWEIGHTED = loop(LOOP_BODY.replace("loss.item() * len(t)", "loss.item()").replace(
+    "total / len(labels)", "total / -(-len(labels) // batch_size)"))
+LOOP_TENSOR = loop(LOOP_BODY.replace("loss.item() * len(t)", "loss.detach() * len(t)"))
+LOOP_SHUFFLED = loop(LOOP_BODY.replace("    total = 0.0\n", "    total = 0.0\n    order = torch.randperm(len(labels))\n"
+                                       "    images, labels = images[order], labels[order]\n"))
+
+
+def fails(check, *args, mistake: str | None = None, match: str | None = None) -> str:
+    with pytest.raises(CheckFailure) as info:
+        check(*args)
+    message = str(info.value)
+    if mistake is not None:
+        assert f"Likely mistake: {mistake}." in message, message
+    if match is not None:
+        assert match in message, message
+    return message
+
+
+# --- the solution passes everything --------------------------------------------------------------
+
+def test_solution_passes_optimizer_checks():
+    checks.check_momentum(SOLUTION.Momentum)
+    checks.check_momentum_edge_cases(SOLUTION.Momentum, SEED)
+    checks.check_adam(SOLUTION.Adam)
+    checks.check_adam_edge_cases(SOLUTION.Adam, SEED)
+
+
+def test_solution_passes_loop_checks():
+    checks.check_train_one_epoch(SOLUTION.train_one_epoch)
+    checks.check_train_one_epoch_edge_cases(SOLUTION.train_one_epoch, SEED)
+
+
+def test_solution_reaches_reference_accuracy(capsys):
+    checks.check_training_run(SOLUTION.train_one_epoch, SOLUTION.Adam)
+    assert "reference 0.9" in capsys.readouterr().out  # the check is meaningful: far above chance 0.25
+
+
+# --- Momentum ------------------------------------------------------------------------------------
+
+def test_momentum_lr_in_velocity_is_caught_by_the_schedule():
+    checks.check_momentum(MOMENTUM_LR_IN_VELOCITY)  # same parameters while lr is constant
+    fails(checks.check_momentum_edge_cases, MOMENTUM_LR_IN_VELOCITY, SEED, mistake="momentum-lr-in-velocity")
+
+
+@pytest.mark.parametrize("wrong, mistake", [
+    (MOMENTUM_STATE_NOT_STORED, "optimizer-state-not-kept"),
+    (MOMENTUM_REBINDS_P, "parameters-not-updated-in-place"),
+    (MOMENTUM_DAMPENED, "momentum-dampened"),
+])
+def test_momentum_mistakes_fail_visible_check(wrong, mistake):
+    fails(checks.check_momentum, wrong, mistake=mistake, match="Momentum(")
+
+
+@pytest.mark.parametrize("wrong, mistake", [
+    (MOMENTUM_DEFAULTS, "group-hyperparameters-ignored"),
+    (MOMENTUM_NO_SKIP, "grad-none-not-skipped"),
+])
+def test_momentum_group_mistakes_fail_hidden_check(wrong, mistake):
+    checks.check_momentum(wrong)
+    fails(checks.check_momentum_edge_cases, wrong, SEED, mistake=mistake)
+
+
+def test_not_an_optimizer_fails():
+    fails(checks.check_momentum, lambda params, lr, momentum=0.9: None, match="subclass of torch.optim.Optimizer")
+    fails(checks.check_adam, SOLUTION.train_one_epoch, match="subclass of torch.optim.Optimizer")
+
+
+def test_unimplemented_step_fails():
+    stub = momentum("        raise NotImplementedError()\n")
+    fails(checks.check_momentum, stub, match="not implemented")
+
+
+# --- Adam ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("wrong, mistake", [
+    (ADAM_NO_BIAS_CORRECTION, "adam-no-bias-correction"),
+    (ADAM_T_FROM_ZERO, "adam-step-count-from-zero"),
+    (ADAM_EPS_INSIDE_SQRT, "adam-eps-inside-sqrt"),
+    (ADAM_SHARED_T, "adam-step-count-shared"),
+])
+def test_adam_mistakes_fail_visible_check(wrong, mistake):
+    fails(checks.check_adam, wrong, mistake=mistake, match="Adam(")
+
+
+def test_adam_defaults_instead_of_group_fails_hidden_check():
+    checks.check_adam(ADAM_NO_GROUP)
+    fails(checks.check_adam_edge_cases, ADAM_NO_GROUP, SEED, mistake="group-hyperparameters-ignored")
+
+
+# --- train_one_epoch -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("wrong, mistake", [
+    (LOOP_NO_ZERO_GRAD, "gradients-not-zeroed"),
+    (LOOP_NO_STEP, "optimizer-step-missing"),
+    (LOOP_ZERO_AFTER_BACKWARD, "optimizer-step-missing"),
+    (LOOP_NO_TRAIN, "model-not-in-train-mode"),
+    (LOOP_SUM, "sum-instead-of-mean"),
+    (LOOP_TENSOR, "loss-not-float"),
+])
+def test_loop_mistakes_fail_visible_check(wrong, mistake):
+    fails(checks.check_train_one_epoch, wrong, mistake=mistake, match="train_one_epoch on 24 images")
+
+
+@pytest.mark.parametrize("wrong, mistake", [
+    (LOOP_DROP_LAST, "last-batch-dropped"),
+    (LOOP_UNWEIGHTED, "epoch-loss-unweighted"),
+])
+def test_loop_partial_batch_mistakes_fail_hidden_check(wrong, mistake):
+    checks.check_train_one_epoch(wrong)  # 24 = 3 x 8: no partial batch in the self-check
+    fails(checks.check_train_one_epoch_edge_cases, wrong, SEED, mistake=mistake, match="the last of 6")
+
+
+def test_shuffling_loop_fails():
+    fails(checks.check_train_one_epoch, LOOP_SHUFFLED, match="the parameters after the epoch")
+
+
+# --- the training run ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("wrong_loop, wrong_adam", [
+    (LOOP_NO_ZERO_GRAD, None),
+    (None, ADAM_T_FROM_ZERO),
+])
+def test_training_run_fails_far_from_reference(wrong_loop, wrong_adam):
+    message = fails(checks.check_training_run, wrong_loop or SOLUTION.train_one_epoch, wrong_adam or SOLUTION.Adam,
+                    match="reference loop with torch.optim.Adam reaches 0.9")
+    assert "within 0.05" in message

@@ -1,0 +1,135 @@
+"""The nbgrader round trip of assignment 07-training-on-imagenet, in a temporary course directory:
+generate_assignment, autograde several submissions, generate_feedback and export, with exact scores."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from grading import grade, solution_submission, untouched_submission
+
+ASSIGNMENT = "07-training-on-imagenet"
+NOTEBOOK = "training.ipynb"
+MAX_SCORE = 11.0
+
+# Ruder's and CS231n's formulation: the learning rate inside the velocity (same parameters while the
+# learning rate is constant, as in the self-check; the hidden schedule tells them apart).
+MOMENTUM_LR_IN_VELOCITY = '''
+class Momentum(torch.optim.Optimizer):
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, defaults={"lr": lr, "momentum": momentum})
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                state.setdefault("velocity", torch.zeros_like(p))
+                state["velocity"] = group["momentum"] * state["velocity"] + group["lr"] * p.grad
+                p -= state["velocity"]
+'''
+# The step count starts at 0 at the first step: the bias correction divides by zero.
+ADAM_T_FROM_ZERO = '''
+class Adam(torch.optim.Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, defaults={"lr": lr, "betas": betas, "eps": eps})
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state.update(t=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
+                t = state["t"]
+                state["m"] = beta1 * state["m"] + (1 - beta1) * p.grad
+                state["v"] = beta2 * state["v"] + (1 - beta2) * p.grad ** 2
+                m_hat, v_hat = state["m"] / (1 - beta1 ** t), state["v"] / (1 - beta2 ** t)
+                p -= group["lr"] * m_hat / (v_hat.sqrt() + group["eps"])
+                state["t"] = t + 1
+'''
+# Gradients accumulate from batch to batch: no optimizer.zero_grad().
+LOOP_WITHOUT_ZERO_GRAD = '''
+def train_one_epoch(model, optimizer, images, labels, batch_size):
+    model.train()
+    total = 0.0
+    for start in range(0, len(labels), batch_size):
+        x, t = images[start:start + batch_size], labels[start:start + batch_size]
+        loss = F.cross_entropy(model(x), t)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(t)
+    return total / len(labels)
+'''
+# The last, smaller batch is dropped: right whenever batch_size divides N, as in the self-check.
+LOOP_DROPPING_LAST_BATCH = LOOP_WITHOUT_ZERO_GRAD.replace(
+    "        loss = F", "        optimizer.zero_grad()\n        loss = F").replace(
+    "range(0, len(labels), batch_size)", "range(0, len(labels) - batch_size + 1, batch_size)")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return grade(tmp_path_factory.mktemp("roundtrip"), ASSIGNMENT, NOTEBOOK, {
+        "alice": solution_submission(),
+        "bob": untouched_submission,
+        "carol": solution_submission({"Momentum": MOMENTUM_LR_IN_VELOCITY}),
+        "dave": solution_submission({"Adam": ADAM_T_FROM_ZERO}),
+        "erin": solution_submission({"train_one_epoch": LOOP_WITHOUT_ZERO_GRAD}),
+        "frank": solution_submission({"train_one_epoch": LOOP_DROPPING_LAST_BATCH}),
+    })
+
+
+def test_release_has_stubs_and_no_hidden_tests(course):
+    release = course.root / "exercises" / ASSIGNMENT / NOTEBOOK
+    stubs = [cell.id for cell in nbformat.read(release, as_version=4).cells
+             if "raise NotImplementedError()" in cell.source and cell.cell_type == "code"]
+    assert stubs == ["Momentum", "Adam", "train_one_epoch"]
+    text = release.read_text()
+    for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "_edge_cases(Momentum, seed", "velocity.mul_("):
+        assert secret not in text
+    assert "super().__init__(params, defaults={" in text  # the given __init__ stays in the student version
+
+
+def test_exact_scores(course):
+    assert course.max_score() == MAX_SCORE
+    # carol passes the self-check (constant lr) and loses the hidden Momentum test (2); dave's Adam
+    # divides by zero: both Adam tests (3) and the training run (2) lost; erin's loop accumulates
+    # gradients: both loop tests (3) and the run (2) lost; frank's loop loses only the hidden test (2)
+    # (the run's 240 images in batches of 20 leave no partial batch).
+    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 9.0, "dave": 6.0, "erin": 6.0,
+                               "frank": 9.0}
+
+
+def test_typical_mistakes_lose_exactly_their_cells(course):
+    carol = course.cell_scores("carol")
+    assert carol["test_Momentum"] == 1 and carol["test_Momentum_hidden"] == 0
+    dave = course.cell_scores("dave")
+    assert dave["test_Adam"] == 0 and dave["test_Adam_hidden"] == 0 and dave["test_training_run"] == 0
+    erin = course.cell_scores("erin")
+    assert erin["test_train_one_epoch"] == 0 and erin["test_training_run"] == 0
+    assert course.cell_scores("frank")["test_train_one_epoch_hidden"] == 0
+    assert course.cell_scores("frank")["test_training_run"] == 2
+
+
+def test_feedback_names_the_mistakes_and_hides_hidden_tests(course):
+    assert "momentum-lr-in-velocity" in course.feedback_html("carol")
+    assert "adam-step-count-from-zero" in course.feedback_html("dave")
+    assert "gradients-not-zeroed" in course.feedback_html("erin")
+    assert "last-batch-dropped" in course.feedback_html("frank")
+    for student in ("carol", "dave", "erin", "frank"):
+        html = course.feedback_html(student)
+        assert "BEGIN HIDDEN TESTS" not in html
+        assert "seed=2070" not in html
+    assert "Score: 0.0 / 11.0" in course.feedback_html("bob")
+    assert "Score: 11.0 / 11.0" in course.feedback_html("alice")
+
+
+def test_export_csv_matches_gradebook(course):
+    rows = course.exported()
+    for student, score in course.scores().items():
+        assert float(rows[student]["raw_score"]) == score
+        assert float(rows[student]["max_score"]) == MAX_SCORE
