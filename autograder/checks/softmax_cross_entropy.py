@@ -252,6 +252,10 @@ def check_linear_softmax_loss_and_grads_edge_cases(function: Callable, seed: int
     rng = np.random.default_rng(seed)
     _check_linear_on(function, *_linear_problem(rng, 6, 4, 5, scale=400.0),
                      "linear_softmax_loss_and_grads with huge scores (|W| around 400)")
+    # Scores of either sign can stay inside exp's range for some seeds; a bias of 1000 always overflows.
+    x, W, b, labels = _linear_problem(rng, 5, 4, 3)
+    _check_linear_on(function, x, W, b + 1000.0, labels,
+                     "linear_softmax_loss_and_grads with scores around +1000 (a bias of 1000)")
     _check_linear_on(function, *_linear_problem(rng, 1, 7, 3), "linear_softmax_loss_and_grads on a batch of one")
     _check_linear_on(function, *_linear_problem(rng, 8, 4, 4),
                      "linear_softmax_loss_and_grads with a square W (4, 4)")

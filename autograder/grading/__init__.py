@@ -1,5 +1,19 @@
 """Grading submissions: students' code runs in a sandbox, verdicts come from a pristine grader.
 
+The ``cnn2`` command and its steps:
+
+- ``autograder.grading.cli``: the ``cnn2`` command (release, collect, autograde, feedback, export, status).
+- ``autograder.grading.course``: the course directory as nbgrader's configuration describes it.
+- ``autograder.grading.collect``: submissions from a folder or an LMS zip into ``submitted/``.
+- ``autograder.grading.pipeline``: autograde every collected submission in parallel, resumably.
+- ``autograder.grading.workers`` / ``jobs``: the pool of grading processes and what each job does.
+- ``autograder.grading.records``: verdicts in nbgrader's gradebook (scores) and the ``cnn2_verdict`` table.
+- ``autograder.grading.student_feedback``: per-test feedback for students, from the verdicts.
+- ``autograder.grading.export``: grades per student, assignment and test, as CSV.
+- ``autograder.grading.status`` / ``table``: where each assignment stands, printed as a table.
+
+One submission's verdict:
+
 - ``autograder.grading.verdict``: :func:`grade_notebook`, the verdict of one submission (per-test
   points, plain-words messages, hints for known mistakes, flags for review).
 - ``autograder.grading.notebooks``: what of the source notebook is trusted (test cells, points) and

@@ -1,0 +1,115 @@
+"""Verdicts in nbgrader's gradebook: the scores in nbgrader's own tables, the details beside them.
+
+nbgrader's schema has a score per grade cell (``grade.auto_score``) but nowhere to say *why*: whether a
+notebook could not be graded and for what reason, the plain-words message of each test, the hint for a
+known mistake, the flags for review. Those go into one extra table of the same database,
+``cnn2_verdict``: a row per (assignment, student, notebook) holding the SHA-256 of the file that was
+graded, the status, the reason and the whole verdict as JSON. nbgrader ignores tables it does not know,
+so its formgrader, ``nbgrader export`` and database upgrades keep working.
+
+A verdict's grades and its row are committed in one transaction: after a crash either both are there or
+neither, which is what lets an interrupted run resume without losing or repeating anything.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import warnings
+
+from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy import Column, DateTime, Float, String, Text, select
+from sqlalchemy.exc import SAWarning
+from sqlalchemy.orm import declarative_base
+
+from autograder.grading.jobs import SubmissionKey
+
+Base = declarative_base()
+
+GRADED = "graded"
+UNGRADABLE = "ungradable"
+
+
+class VerdictRecord(Base):
+    """The verdict on one submitted notebook, beside nbgrader's tables.
+
+    ``verdict`` is the JSON of the whole verdict: status, reason, tests (grade_id, points, max_points,
+    passed, message, mistake, hint), flags, score, max_score, seconds.
+    """
+
+    __tablename__ = "cnn2_verdict"
+
+    assignment = Column(String(128), primary_key=True)
+    student = Column(String(128), primary_key=True)
+    notebook = Column(String(128), primary_key=True)
+    sha256 = Column(String(64), nullable=False)
+    status = Column(String(16), nullable=False)
+    reason = Column(Text)
+    score = Column(Float, nullable=False)
+    max_score = Column(Float, nullable=False)
+    verdict = Column(Text, nullable=False)
+    graded_at = Column(DateTime, nullable=False)
+
+    @property
+    def details(self) -> dict:
+        return json.loads(self.verdict)
+
+
+def create_table(gradebook: Gradebook) -> None:
+    """Add the ``cnn2_verdict`` table to the gradebook's database if it is not there yet."""
+    Base.metadata.create_all(bind=gradebook.engine)
+
+
+def graded_hashes(gradebook: Gradebook, assignment: str) -> dict[SubmissionKey, str]:
+    """The SHA-256 of the file each recorded verdict of ``assignment`` was given on."""
+    rows = gradebook.db.execute(select(VerdictRecord.student, VerdictRecord.notebook, VerdictRecord.sha256)
+                                .where(VerdictRecord.assignment == assignment))
+    return {SubmissionKey(assignment, student, notebook): sha for student, notebook, sha in rows}
+
+
+def verdict_records(gradebook: Gradebook, assignment: str | None = None) -> list[VerdictRecord]:
+    """Recorded verdicts (of one assignment, or all), sorted by assignment, student and notebook."""
+    query = select(VerdictRecord).order_by(VerdictRecord.assignment, VerdictRecord.student, VerdictRecord.notebook)
+    if assignment is not None:
+        query = query.where(VerdictRecord.assignment == assignment)
+    return list(gradebook.db.scalars(query))
+
+
+def record_verdict(gradebook: Gradebook, key: SubmissionKey, sha256: str, verdict: dict) -> None:
+    """Write a verdict (the JSON-ready dict of a ``NotebookVerdict``) into the gradebook and commit.
+
+    Each test's points become the ``auto_score`` of the grade cell with its ``grade_id``. An ungradable
+    notebook gets no automatic score (NULL, as nbgrader leaves a notebook it could not run) and so
+    ``needs_manual_grade``; so does a cell a human already scored, as nbgrader does, and a grade cell no
+    test covers (a manually graded answer). A manual score is never overwritten.
+    """
+    _ensure_submission(gradebook, key)
+    points = {t["grade_id"]: t["points"] for t in verdict["tests"]} if verdict["status"] == GRADED else {}
+    submitted = gradebook.find_submission_notebook(key.notebook, key.assignment, key.student)
+    for grade in submitted.grades:
+        grade.auto_score = points.get(grade.name)
+        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+    row = gradebook.db.get(VerdictRecord, (key.assignment, key.student, key.notebook)) or VerdictRecord(
+        assignment=key.assignment, student=key.student, notebook=key.notebook)
+    row.sha256 = sha256
+    row.status = verdict["status"]
+    row.reason = verdict["reason"]
+    row.score = verdict["score"]
+    row.max_score = verdict["max_score"]
+    row.verdict = json.dumps(verdict)
+    row.graded_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    gradebook.db.add(row)
+    gradebook.db.commit()
+
+
+def _ensure_submission(gradebook: Gradebook, key: SubmissionKey) -> None:
+    """The student and the submission rows nbgrader needs before grades can be set (each commits)."""
+    try:
+        gradebook.find_student(key.student)
+    except MissingEntry:
+        gradebook.add_student(key.student)
+    try:
+        gradebook.find_submission(key.assignment, key.student)
+    except MissingEntry:
+        with warnings.catch_warnings():  # nbgrader 0.9.6 builds the rows in an order SQLAlchemy 2 warns about
+            warnings.simplefilter("ignore", SAWarning)
+            gradebook.add_submission(key.assignment, key.student)

@@ -1,0 +1,182 @@
+"""A pool of grading processes that knows which job each process holds.
+
+Each worker process takes one job at a time through a pipe, calls the grading function and sends back
+what it returned. Unlike ``concurrent.futures``, the pool knows exactly which job a worker held when it
+died or ran past its deadline, so that job alone is reported ("crashed" / "timeout"), a fresh worker
+takes its place, and the other jobs go on.
+
+Workers are forked from the main process, so they start in milliseconds with the grader already
+imported (``import torch`` alone takes seconds). That is safe because the main process runs no Python
+thread but its main one when it forks (a progress bar made with :data:`ProgressBar` starts none) and
+the workers never use what they inherit of it: they only compute and never touch the gradebook.
+They die with the main process: they ask Linux for SIGKILL when it exits (``PR_SET_PDEATHSIG``), so
+killing the main process even with SIGKILL leaves no grader running.
+"""
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from tqdm import tqdm
+
+PR_SET_PDEATHSIG = 1
+
+
+class ProgressBar(tqdm):
+    """tqdm without its monitor thread, so that the process stays single-threaded and may fork."""
+
+    monitor_interval = 0
+STARTED, DONE, RAISED = "started", "done", "raised"  # what a worker sends back about a job
+
+
+@dataclass
+class Outcome:
+    """What became of one job: the grading function's result, or why there is none.
+
+    ``failure`` is None when ``result`` holds the returned value; otherwise it says what happened in
+    plain words and ``kind`` is "crashed" (the worker process died), "timeout" (it ran past the
+    deadline) or "error" (the grading function raised: a fault of the grader, not of the submission).
+    """
+
+    job: Any
+    result: Any = None
+    kind: str | None = None
+    failure: str | None = None
+    seconds: float = 0.0
+
+
+class _Worker:
+    def __init__(self, context, function: Callable) -> None:
+        self.conn, child_end = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child_end, function, os.getpid()), daemon=True)
+        self.process.start()
+        child_end.close()
+        self.job = None
+        self.started: float | None = None  # when the worker began the job (not when it was sent)
+
+    def give(self, job) -> None:
+        self.job, self.started = job, None
+        self.conn.send(job)
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def _serve(conn: Connection, function: Callable, parent: int) -> None:
+    """Worker loop: for each job received, send ``(STARTED, None)``, then ``(DONE, function(job))`` or
+    ``(RAISED, traceback)``."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the main process died before the request took effect
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:  # the main process is gone
+            return
+        conn.send((STARTED, None))
+        try:
+            reply = (DONE, function(job))
+        except Exception:
+            reply = (RAISED, traceback.format_exc())
+        conn.send(reply)
+
+
+class GradingPool:
+    """``processes`` worker processes applying ``function`` to jobs; use it as a context manager.
+
+    Linux only (``fork`` and ``PR_SET_PDEATHSIG``), as the sandbox is.
+    """
+
+    def __init__(self, function: Callable, processes: int, job_timeout: float) -> None:
+        self.function = function
+        self.processes = processes
+        self.job_timeout = job_timeout
+        self.context = multiprocessing.get_context("fork")
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> GradingPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+
+    def run(self, jobs: Iterable) -> Iterator[Outcome]:
+        """Yield an :class:`Outcome` for every job, in the order they finish."""
+        queue = deque(jobs)
+        while queue or self._busy():
+            self._hand_out(queue)
+            busy = self._busy()
+            running = [w.started for w in busy if w.started is not None]
+            timeout = max(0.0, min(running) + self.job_timeout - time.monotonic()) if running else None
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
+            for worker in busy:
+                outcome = self._collect(worker)
+                if outcome is not None:
+                    yield outcome
+
+    def _busy(self) -> list[_Worker]:
+        return [w for w in self.workers if w.job is not None]
+
+    def _hand_out(self, queue: deque) -> None:
+        for worker in [w for w in self.workers if w.job is None and not w.process.is_alive()]:
+            self._retire(worker)
+        idle = [w for w in self.workers if w.job is None]
+        while queue and (idle or len(self.workers) < self.processes):
+            worker = idle.pop() if idle else self._start()
+            worker.give(queue.popleft())
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self.context, self.function)
+        self.workers.append(worker)
+        return worker
+
+    def _collect(self, worker: _Worker) -> Outcome | None:
+        """The outcome of the worker's job if it is over (and the worker replaced if it died), else None."""
+        while worker.conn.poll():
+            try:
+                kind, value = worker.conn.recv()
+            except EOFError:
+                return self._crashed(worker)
+            if kind == STARTED:
+                worker.started = time.monotonic()
+                continue
+            job, seconds = worker.job, time.monotonic() - worker.started
+            worker.job = None
+            if kind == DONE:
+                return Outcome(job, result=value, seconds=seconds)
+            return Outcome(job, kind="error", failure=f"grader error:\n{value}", seconds=seconds)
+        if not worker.process.is_alive():
+            return self._crashed(worker)
+        if worker.started is not None and time.monotonic() - worker.started > self.job_timeout:
+            job, seconds = worker.job, time.monotonic() - worker.started
+            self._retire(worker)
+            return Outcome(job, kind="timeout", failure=f"timeout: grading took more than {self.job_timeout:g} s",
+                           seconds=seconds)
+        return None
+
+    def _crashed(self, worker: _Worker) -> Outcome:
+        job, seconds = worker.job, time.monotonic() - (worker.started or time.monotonic())
+        self._retire(worker)
+        code = worker.process.exitcode
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return Outcome(job, kind="crashed", failure=f"crashed: the grading process died ({how})", seconds=seconds)
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.stop()
+        self.workers.remove(worker)
