@@ -16,20 +16,20 @@ import numpy as np
 import pytest
 
 from autograder.checks import backpropagation as checks
-from autograder.checks.hints import HINTS
-from autograder.compare import CheckFailure
+from check_harness import (PASSES, TopicChecks, assert_names, failure_message,
+                           not_implemented, returns_none, returns_strings)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/03-backpropagation/backpropagation.ipynb"
 LAYERS = ["linear", "relu", "sigmoid", "tanh", "conv2d", "max_pool2d", "avg_pool2d"]
 NET = "two_layer_net_loss_and_grads"
 NAMES = LAYERS + [NET]
-# The seeds the solution notebook's hidden-test cells use, plus two others.
-NOTEBOOK_SEEDS = {name: 20301 + i for i, name in enumerate(NAMES)}
+# Seeds for the hidden checks besides the notebook's own.
 OTHER_SEEDS = [0, 175]
+# Hidden checks default to the seeds of the solution notebook's hidden-test cells.
+CHECKS = TopicChecks(checks, NAMES, first_seed=20301)
+visible_check, hidden_check = CHECKS.visible, CHECKS.hidden
 
-PASSES = "passes"        # expected outcome of a check: it passes
-ANY_OR_NO_MISTAKE = ...  # the message may or may not name a mistake
 
 
 @pytest.fixture(scope="module")
@@ -42,32 +42,6 @@ def student(solution, name: str) -> tuple:
     if name == NET:
         return (getattr(solution, NET),)
     return getattr(solution, f"{name}_forward"), getattr(solution, f"{name}_backward")
-
-
-def visible_check(name: str) -> Callable:
-    return lambda *functions: getattr(checks, f"check_{name}")(*functions)
-
-
-def hidden_check(name: str, seed: int | None = None) -> Callable:
-    seed = NOTEBOOK_SEEDS[name] if seed is None else seed
-    return lambda *functions: getattr(checks, f"check_{name}_edge_cases")(*functions, seed)
-
-
-def failure_message(check: Callable, functions: tuple) -> str:
-    with pytest.raises(CheckFailure) as info:
-        check(*functions)
-    return str(info.value)
-
-
-def assert_names(message: str, mistake) -> None:
-    """``mistake``: a HINTS key that must be named, None (no mistake may be named) or ANY_OR_NO_MISTAKE."""
-    if mistake is ANY_OR_NO_MISTAKE:
-        return
-    if mistake is None:
-        assert "Likely mistake" not in message, message
-    else:
-        assert mistake in HINTS
-        assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
 
 
 # === the solution and other correct implementations pass ============================================
@@ -716,14 +690,14 @@ def test_visible_check_on_wrong_implementation(name, functions, visible, hidden)
     if visible is PASSES:  # the mistake only shows on edge cases
         visible_check(name)(*functions)
         return
-    message = failure_message(visible_check(name), functions)
+    message = failure_message(visible_check(name), *functions)
     assert_names(message, visible.mistake)
     assert visible.says in message, message
 
 
 @pytest.mark.parametrize("name, functions, visible, hidden", WRONG)
 def test_hidden_check_on_wrong_implementation(name, functions, visible, hidden):
-    message = failure_message(hidden_check(name), functions)
+    message = failure_message(hidden_check(name), *functions)
     assert_names(message, hidden.mistake)
     assert hidden.says in message, message
 
@@ -740,18 +714,6 @@ def test_every_hint_of_the_topic_is_recognised_by_some_wrong_implementation():
 
 
 # === broken in ways that have nothing to do with the maths ===========================================
-
-def returns_none(*args, **kwargs):
-    result = np.zeros(3)  # computed, but forgot to return it  # noqa: F841
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError
-
-
-def returns_strings(*args, **kwargs):
-    return ["not", "a", "number"]
-
 
 def returns_strings_and_cache(*args, **kwargs):
     return ["not", "a", "number"], None
@@ -775,7 +737,7 @@ SINGLE_GRADIENT_LAYERS = ["relu", "sigmoid", "tanh", "max_pool2d", "avg_pool2d"]
 @pytest.mark.parametrize("name", LAYERS)
 def test_checks_fail_on_broken_forward(solution, name, broken, says, check_kind):
     check = visible_check(name) if check_kind == "visible" else hidden_check(name)
-    message = failure_message(check, (broken, student(solution, name)[1]))
+    message = failure_message(check, broken, student(solution, name)[1])
     assert f"{name}_forward on" in message and says in message, message
     assert "Likely mistake" not in message, message
 
@@ -785,7 +747,7 @@ def test_checks_fail_on_broken_forward(solution, name, broken, says, check_kind)
 @pytest.mark.parametrize("name", SINGLE_GRADIENT_LAYERS)
 def test_checks_fail_on_broken_backward(solution, name, broken, says, check_kind):
     check = visible_check(name) if check_kind == "visible" else hidden_check(name)
-    message = failure_message(check, (student(solution, name)[0], broken))
+    message = failure_message(check, student(solution, name)[0], broken)
     assert f"{name}_backward on" in message and says in message, message
     assert "Likely mistake" not in message, message
 
@@ -793,7 +755,7 @@ def test_checks_fail_on_broken_backward(solution, name, broken, says, check_kind
 @pytest.mark.parametrize("broken, says", BROKEN)
 def test_net_check_fails_on_broken_function(broken, says):
     for check in (visible_check(NET), hidden_check(NET)):
-        message = failure_message(check, (broken,))
+        message = failure_message(check, broken)
         assert says in message or "must return a tuple (loss, grads)" in message, message
         assert "Likely mistake" not in message, message
 
@@ -801,4 +763,4 @@ def test_net_check_fails_on_broken_function(broken, says):
 @pytest.mark.parametrize("name", NAMES)
 def test_checks_fail_on_something_not_callable(solution, name):
     functions = (np.zeros(3),) * len(student(solution, name))
-    assert "expected a function, got ndarray" in failure_message(visible_check(name), functions)
+    assert "expected a function, got ndarray" in failure_message(visible_check(name), *functions)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.checks.exam_practice import check_choice_correct, check_choice_format
-from autograder.compare import CheckFailure
+from check_harness import failure_message
 
 
 class AlwaysEqual(str):
@@ -18,12 +18,6 @@ class AlwaysEqual(str):
         return False
 
     __hash__ = str.__hash__
-
-
-def failure_message(check, *args, **kwargs) -> str:
-    with pytest.raises(CheckFailure) as info:
-        check(*args, **kwargs)
-    return str(info.value)
 
 
 @pytest.mark.parametrize("answer", ["a", "b", "c", "d", "C", " d ", "b\n"])

@@ -10,54 +10,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
 import torch
 
 from autograder.checks import image_classification as checks
-from autograder.checks.hints import HINTS
-from autograder.compare import CheckFailure
 from autograder.reference import image_classification as ref
+from check_harness import BROKEN, PASSES, TopicChecks, assert_names, failure_message
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/01-image-classification/image_classification.ipynb"
 FUNCTIONS = ["flatten_images", "linear_scores", "fc_parameter_count", "top_k_accuracy"]
-# The seeds the solution notebook's hidden-test cells use, plus two others.
-NOTEBOOK_SEEDS = {name: 20011 + i for i, name in enumerate(FUNCTIONS)}
+# Seeds for the hidden checks besides the notebook's own.
 OTHER_SEEDS = [0, 175]
+# Hidden checks default to the seeds of the solution notebook's hidden-test cells.
+CHECKS = TopicChecks(checks, FUNCTIONS, first_seed=20011)
+visible_check, hidden_check = CHECKS.visible, CHECKS.hidden
 
-PASSES = "passes"  # expected outcome of a check: it passes
 
 
 @pytest.fixture(scope="module")
 def solution():
     return solution_functions(NOTEBOOK)
-
-
-def visible_check(name: str) -> Callable:
-    return getattr(checks, f"check_{name}")
-
-
-def hidden_check(name: str, seed: int | None = None) -> Callable:
-    seed = NOTEBOOK_SEEDS[name] if seed is None else seed
-    return lambda function: getattr(checks, f"check_{name}_edge_cases")(function, seed)
-
-
-def failure_message(check: Callable, function: Callable) -> str:
-    with pytest.raises(CheckFailure) as info:
-        check(function)
-    return str(info.value)
-
-
-def assert_names(message: str, mistake: str | None) -> None:
-    """``mistake``: a HINTS key that must be named, or None (no mistake may be named)."""
-    if mistake is None:
-        assert "Likely mistake" not in message, message
-    else:
-        assert mistake in HINTS
-        assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
 
 
 # === the references agree with the definitions they stand for =======================================
@@ -407,25 +382,6 @@ def test_top_k_check_agrees_with_torch_topk_on_the_visible_inputs():
 
 
 # === broken in ways that have nothing to do with the maths ===========================================
-
-def returns_none(*args, **kwargs):
-    result = np.zeros(3)  # computed, but forgot to return it  # noqa: F841
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError
-
-
-def returns_strings(*args, **kwargs):
-    return ["not", "a", "number"]
-
-
-BROKEN = [
-    pytest.param(returns_none, "None", id="returns-None"),
-    pytest.param(not_implemented, "not implemented", id="raises-NotImplementedError"),
-    pytest.param(returns_strings, "expected numbers", id="returns-list-of-strings"),
-]
-
 
 @pytest.mark.parametrize("check_kind", ["visible", "hidden"])
 @pytest.mark.parametrize("broken, says", BROKEN)

@@ -19,50 +19,23 @@ import torch
 
 from autograder import optim_problems as problems
 from autograder.checks import optimizers as checks
-from autograder.checks.hints import HINTS
-from autograder.compare import CheckFailure
 from autograder.reference import optimizers as ref
+from check_harness import PASSES, TopicChecks, assert_names, failure_message, not_implemented, returns_none
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/05-optimizers/optimizers.ipynb"
 FUNCTIONS = ["sgd_step", "momentum_step", "adam_step", "minimize"]
-# The seeds the solution notebook's hidden-test cells use, plus two others.
-NOTEBOOK_SEEDS = {name: 20501 + i for i, name in enumerate(FUNCTIONS)}
+# Seeds for the hidden checks besides the notebook's own.
 OTHER_SEEDS = [0, 175]
+# Hidden checks default to the seeds of the solution notebook's hidden-test cells.
+CHECKS = TopicChecks(checks, FUNCTIONS, first_seed=20501)
+visible_check, hidden_check = CHECKS.visible, CHECKS.hidden
 
-PASSES = "passes"        # expected outcome of a check: it passes
-ANY_OR_NO_MISTAKE = ...  # the message may or may not name a mistake
 
 
 @pytest.fixture(scope="module")
 def solution():
     return solution_functions(NOTEBOOK)
-
-
-def visible_check(name: str) -> Callable:
-    return getattr(checks, f"check_{name}")
-
-
-def hidden_check(name: str, seed: int | None = None) -> Callable:
-    seed = NOTEBOOK_SEEDS[name] if seed is None else seed
-    return lambda function: getattr(checks, f"check_{name}_edge_cases")(function, seed)
-
-
-def failure_message(check: Callable, function: Callable) -> str:
-    with pytest.raises(CheckFailure) as info:
-        check(function)
-    return str(info.value)
-
-
-def assert_names(message: str, mistake) -> None:
-    """``mistake``: a HINTS key that must be named, None (no mistake may be named) or ANY_OR_NO_MISTAKE."""
-    if mistake is ANY_OR_NO_MISTAKE:
-        return
-    if mistake is None:
-        assert "Likely mistake" not in message, message
-    else:
-        assert mistake in HINTS
-        assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
 
 
 # === the test problems and the references ===========================================================
@@ -528,14 +501,6 @@ def test_every_function_has_at_least_two_wrong_implementations():
 
 
 # === broken in ways that have nothing to do with the maths ===========================================
-
-def returns_none(*args, **kwargs):
-    result = np.zeros(3)  # computed, but forgot to return it  # noqa: F841
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError
-
 
 def returns_text(*args, **kwargs):
     return "not a number"

@@ -10,56 +10,28 @@ the hidden check fails.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
 
 from autograder.checks import softmax_cross_entropy as checks
-from autograder.checks.hints import HINTS
-from autograder.compare import CheckFailure
+from check_harness import ANY_OR_NO_MISTAKE, BROKEN, PASSES, TopicChecks, assert_names, failure_message
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/02-softmax-cross-entropy/softmax_cross_entropy.ipynb"
 FUNCTIONS = ["softmax", "one_hot", "cross_entropy", "cross_entropy_grad", "softmax_jacobian",
              "linear_softmax_loss_and_grads", "numerical_gradient"]
-# The seeds the solution notebook's hidden-test cells use, plus two others.
-NOTEBOOK_SEEDS = {name: 20261 + i for i, name in enumerate(FUNCTIONS)}
+# Seeds for the hidden checks besides the notebook's own.
 OTHER_SEEDS = [0, 175]
+# Hidden checks default to the seeds of the solution notebook's hidden-test cells.
+CHECKS = TopicChecks(checks, FUNCTIONS, first_seed=20261)
+visible_check, hidden_check = CHECKS.visible, CHECKS.hidden
 
-PASSES = "passes"       # expected outcome of a check: it passes
-ANY_OR_NO_MISTAKE = ...  # the message may or may not name a mistake
 
 
 @pytest.fixture(scope="module")
 def solution():
     return solution_functions(NOTEBOOK)
-
-
-def visible_check(name: str) -> Callable:
-    return getattr(checks, f"check_{name}")
-
-
-def hidden_check(name: str, seed: int | None = None) -> Callable:
-    seed = NOTEBOOK_SEEDS[name] if seed is None else seed
-    return lambda function: getattr(checks, f"check_{name}_edge_cases")(function, seed)
-
-
-def failure_message(check: Callable, function: Callable) -> str:
-    with pytest.raises(CheckFailure) as info:
-        check(function)
-    return str(info.value)
-
-
-def assert_names(message: str, mistake) -> None:
-    """``mistake``: a HINTS key that must be named, None (no mistake may be named) or ANY_OR_NO_MISTAKE."""
-    if mistake is ANY_OR_NO_MISTAKE:
-        return
-    if mistake is None:
-        assert "Likely mistake" not in message, message
-    else:
-        assert mistake in HINTS
-        assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
 
 
 # === the solution and other correct implementations pass ============================================
@@ -565,25 +537,6 @@ def test_every_function_has_at_least_two_wrong_implementations():
 
 
 # === broken in ways that have nothing to do with the maths ===========================================
-
-def returns_none(*args, **kwargs):
-    result = np.zeros(3)  # computed, but forgot to return it  # noqa: F841
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError
-
-
-def returns_strings(*args, **kwargs):
-    return ["not", "a", "number"]
-
-
-BROKEN = [
-    pytest.param(returns_none, "None", id="returns-None"),
-    pytest.param(not_implemented, "not implemented", id="raises-NotImplementedError"),
-    pytest.param(returns_strings, "expected numbers", id="returns-list-of-strings"),
-]
-
 
 @pytest.mark.parametrize("check_kind", ["visible", "hidden"])
 @pytest.mark.parametrize("broken, says", BROKEN)

@@ -20,7 +20,6 @@ Everything runs on one CPU thread: torch's second thread only slows operations t
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 

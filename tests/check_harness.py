@@ -1,0 +1,70 @@
+"""Shared helpers of the tests that show each check passing on right code and failing on wrong code."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from autograder.checks.hints import HINTS
+from autograder.compare import CheckFailure
+
+PASSES = "passes"        # expected outcome of a check: it passes
+ANY_OR_NO_MISTAKE = ...  # the message may or may not name a mistake
+
+
+def failure_message(check: Callable, *args, **kwargs) -> str:
+    """The message of the CheckFailure that ``check(*args, **kwargs)`` must raise."""
+    with pytest.raises(CheckFailure) as info:
+        check(*args, **kwargs)
+    return str(info.value)
+
+
+def assert_names(message: str, mistake) -> None:
+    """``mistake``: a HINTS key that must be named, None (no mistake may be named) or ANY_OR_NO_MISTAKE."""
+    if mistake is ANY_OR_NO_MISTAKE:
+        return
+    if mistake is None:
+        assert "Likely mistake" not in message, message
+    else:
+        assert mistake in HINTS
+        assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
+
+
+class TopicChecks:
+    """The visible and hidden checks of one topic's module; hidden checks default to the seeds the
+    solution notebook's hidden-test cells pass (``first_seed``, ``first_seed + 1``, ... in ``names`` order)."""
+
+    def __init__(self, checks: ModuleType, names: Sequence[str], first_seed: int):
+        self.checks = checks
+        self.seeds = {name: first_seed + i for i, name in enumerate(names)}
+
+    def visible(self, name: str) -> Callable:
+        return lambda *functions: getattr(self.checks, f"check_{name}")(*functions)
+
+    def hidden(self, name: str, seed: int | None = None) -> Callable:
+        seed = self.seeds[name] if seed is None else seed
+        return lambda *functions: getattr(self.checks, f"check_{name}_edge_cases")(*functions, seed)
+
+
+# --- functions broken in ways that have nothing to do with the maths -----------------------------
+
+def returns_none(*args, **kwargs):
+    result = np.zeros(3)  # computed, but forgot to return it  # noqa: F841
+
+
+def not_implemented(*args, **kwargs):
+    raise NotImplementedError
+
+
+def returns_strings(*args, **kwargs):
+    return ["not", "a", "number"]
+
+
+# (broken function, what the failure message must say)
+BROKEN = [
+    pytest.param(returns_none, "None", id="returns-None"),
+    pytest.param(not_implemented, "not implemented", id="raises-NotImplementedError"),
+    pytest.param(returns_strings, "expected numbers", id="returns-list-of-strings"),
+]
