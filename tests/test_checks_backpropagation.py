@@ -31,7 +31,6 @@ CHECKS = TopicChecks(checks, NAMES, first_seed=20301)
 visible_check, hidden_check = CHECKS.visible, CHECKS.hidden
 
 
-
 @pytest.fixture(scope="module")
 def solution():
     return solution_functions(NOTEBOOK)

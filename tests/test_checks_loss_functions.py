@@ -29,7 +29,6 @@ CHECKS = TopicChecks(checks, FUNCTIONS, first_seed=20401)
 visible_check, hidden_check = CHECKS.visible, CHECKS.hidden
 
 
-
 @pytest.fixture(scope="module")
 def solution():
     return solution_functions(NOTEBOOK)
