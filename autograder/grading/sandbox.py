@@ -234,15 +234,16 @@ class Sandbox:
                    "--info-fd", str(info_fd), "--clearenv"]
         for name, value in SANDBOX_ENV.items():
             command += ["--setenv", name, value]
+        # /tmp first: the mounts below may lie under /tmp (a virtual environment in a clone there)
+        command += ["--proc", "/proc", "--dev", "/dev",
+                    "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp"]
         # bwrap would create the folders above a mount point readable by root only
         parents = sorted({str(parent) for *_, target in mounts for parent in Path(target).parents} - {"/"})
         for folder in parents:
             command += ["--perms", "0755", "--dir", folder]
         for option, source, target in mounts:
             command += [option, source, target]
-        command += ["--proc", "/proc", "--dev", "/dev",
-                    "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp",
-                    "--", shutil.which("setpriv"), f"--reuid={self.uid}", f"--regid={self.uid}",
+        command += ["--chdir", "/tmp", "--", shutil.which("setpriv"), f"--reuid={self.uid}", f"--regid={self.uid}",
                     "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
                     sys.executable, "-s", "-m", "autograder.grading.student_runner",
                     str(read_fd), str(write_fd), json.dumps(limits)]
