@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
@@ -68,3 +69,37 @@ BROKEN = [
     pytest.param(not_implemented, "not implemented", id="raises-NotImplementedError"),
     pytest.param(returns_strings, "expected numbers", id="returns-list-of-strings"),
 ]
+
+
+# --- what a check must do on a wrong implementation ----------------------------------------------
+
+@dataclass(frozen=True)
+class Expect:
+    """A check's expected failure: the message names ``mistake`` (a HINTS key; None: names none;
+    ANY_OR_NO_MISTAKE: either) and contains ``says``."""
+    mistake: object = None
+    says: str = ""
+
+
+def fails(mistake=None, says="") -> Expect:
+    return Expect(mistake, says)
+
+
+def case(name, wrong, visible, hidden, id):
+    """One wrong implementation of function ``name``: what its visible check does (PASSES or an
+    Expect) and how its hidden check fails."""
+    return pytest.param(name, wrong, visible, hidden, id=id)
+
+
+def assert_fails_as(check: Callable, expected: Expect, *functions) -> None:
+    message = failure_message(check, *functions)
+    assert_names(message, expected.mistake)
+    assert expected.says in message, message
+
+
+def assert_outcome(check: Callable, expected, *functions) -> None:
+    """``check(*functions)`` passes when ``expected`` is PASSES, else fails as ``expected`` says."""
+    if expected is PASSES:  # the mistake only shows on edge cases
+        check(*functions)
+    else:
+        assert_fails_as(check, expected, *functions)

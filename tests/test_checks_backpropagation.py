@@ -9,15 +9,14 @@ visible check then passes and only the hidden check fails.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import pytest
 
 from autograder.checks import backpropagation as checks
-from check_harness import (PASSES, TopicChecks, assert_names, failure_message,
-                           not_implemented, returns_none, returns_strings)
+from check_harness import (PASSES, Expect, TopicChecks, assert_fails_as, assert_outcome, case, fails,
+                           failure_message, not_implemented, returns_none, returns_strings)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/03-backpropagation/backpropagation.ipynb"
@@ -534,22 +533,6 @@ def test_checks_pass_on_other_correct_implementations(name, functions):
         hidden_check(name, seed)(*functions)
 
 
-@dataclass
-class Expect:
-    """The outcome of a check on a wrong implementation: it PASSES, or fails with a message that names
-    ``mistake`` (a HINTS key; None: names none; ANY_OR_NO_MISTAKE: either) and contains ``says``."""
-    mistake: object = None
-    says: str = ""
-
-
-def fails(mistake=None, says=""):
-    return Expect(mistake, says)
-
-
-def case(name, functions, visible, hidden, id):
-    return pytest.param(name, functions, visible, hidden, id=id)
-
-
 WRONG = [
     # linear
     case("linear", (linear_forward, linear_backward_transposed_dW),
@@ -686,19 +669,12 @@ WRONG = [
 
 @pytest.mark.parametrize("name, functions, visible, hidden", WRONG)
 def test_visible_check_on_wrong_implementation(name, functions, visible, hidden):
-    if visible is PASSES:  # the mistake only shows on edge cases
-        visible_check(name)(*functions)
-        return
-    message = failure_message(visible_check(name), *functions)
-    assert_names(message, visible.mistake)
-    assert visible.says in message, message
+    assert_outcome(visible_check(name), visible, *functions)
 
 
 @pytest.mark.parametrize("name, functions, visible, hidden", WRONG)
 def test_hidden_check_on_wrong_implementation(name, functions, visible, hidden):
-    message = failure_message(hidden_check(name), *functions)
-    assert_names(message, hidden.mistake)
-    assert hidden.says in message, message
+    assert_fails_as(hidden_check(name), hidden, *functions)
 
 
 def test_every_function_has_at_least_two_wrong_implementations():

@@ -9,7 +9,6 @@ cases: the visible check then passes and only the hidden check fails.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -17,7 +16,8 @@ import torch
 
 from autograder.checks import image_classification as checks
 from autograder.reference import image_classification as ref
-from check_harness import BROKEN, PASSES, TopicChecks, assert_names, failure_message
+from check_harness import (BROKEN, PASSES, assert_fails_as, assert_outcome, case, fails,
+                           failure_message, TopicChecks)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/01-image-classification/image_classification.ipynb"
@@ -271,22 +271,6 @@ def top_k_shifts_scores_in_place(scores, labels, k):
     return _hits(np.argsort(scores, axis=1)[:, -k:], labels).mean()
 
 
-@dataclass
-class Expect:
-    """A check's expected failure: the message names ``mistake`` (a HINTS key, or None: names none)
-    and contains ``says``."""
-    mistake: str | None = None
-    says: str = ""
-
-
-def fails(mistake=None, says=""):
-    return Expect(mistake, says)
-
-
-def case(function_name, wrong, visible, hidden, id):
-    return pytest.param(function_name, wrong, visible, hidden, id=id)
-
-
 WRONG = [
     # flatten_images
     case("flatten_images", flatten_not_scaled, fails("pixels-not-scaled"), fails("pixels-not-scaled"),
@@ -354,19 +338,12 @@ WRONG = [
 
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_visible_check_on_wrong_implementation(name, wrong, visible, hidden):
-    if visible is PASSES:  # the mistake only shows on edge cases
-        visible_check(name)(wrong)
-        return
-    message = failure_message(visible_check(name), wrong)
-    assert_names(message, visible.mistake)
-    assert visible.says in message, message
+    assert_outcome(visible_check(name), visible, wrong)
 
 
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
-    message = failure_message(hidden_check(name), wrong)
-    assert_names(message, hidden.mistake)
-    assert hidden.says in message, message
+    assert_fails_as(hidden_check(name), hidden, wrong)
 
 
 def test_every_function_has_at_least_two_wrong_implementations():

@@ -9,13 +9,13 @@ then passes and only the hidden check fails.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from autograder.checks import loss_functions as checks
-from check_harness import BROKEN, PASSES, TopicChecks, assert_names, failure_message
+from check_harness import (BROKEN, PASSES, assert_fails_as, assert_outcome, case, Expect, fails,
+                           failure_message, TopicChecks)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/04-loss-functions/loss_functions.ipynb"
@@ -412,22 +412,6 @@ def smooth_grad_rows_only(pred, target, beta=1.0):
 
 # === the table: which check must fail, and what the message must say ================================
 
-@dataclass(frozen=True)
-class Expect:
-    """What one check does on a wrong implementation: PASSES, or fails with a message that names
-    ``mistake`` (a HINTS key; None: names none; ANY_OR_NO_MISTAKE: either) and contains ``says``."""
-    mistake: object = None
-    says: str = ""
-
-
-def fails(mistake=None, says=""):
-    return Expect(mistake, says)
-
-
-def case(function_name, wrong, visible, hidden, id):
-    return pytest.param(function_name, wrong, visible, hidden, id=id)
-
-
 WRONG = [
     # binary_hinge_loss
     case("binary_hinge_loss", binary_loss_sum, fails("sum-instead-of-mean"), fails("sum-instead-of-mean"),
@@ -552,19 +536,12 @@ WRONG = [
 
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_visible_check_on_wrong_implementation(name, wrong, visible, hidden):
-    if visible is PASSES:  # the mistake only shows on edge cases
-        visible_check(name)(wrong)
-        return
-    message = failure_message(visible_check(name), wrong)
-    assert_names(message, visible.mistake)
-    assert visible.says in message, message
+    assert_outcome(visible_check(name), visible, wrong)
 
 
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
-    message = failure_message(hidden_check(name), wrong)
-    assert_names(message, hidden.mistake)
-    assert hidden.says in message, message
+    assert_fails_as(hidden_check(name), hidden, wrong)
 
 
 def test_every_function_has_at_least_two_wrong_implementations():

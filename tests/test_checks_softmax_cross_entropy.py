@@ -9,13 +9,13 @@ the hidden check fails.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from autograder.checks import softmax_cross_entropy as checks
-from check_harness import ANY_OR_NO_MISTAKE, BROKEN, PASSES, TopicChecks, assert_names, failure_message
+from check_harness import (ANY_OR_NO_MISTAKE, BROKEN, PASSES, assert_fails_as, assert_outcome, case,
+                           fails, failure_message, TopicChecks)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/02-softmax-cross-entropy/softmax_cross_entropy.ipynb"
@@ -398,22 +398,6 @@ def numgrad_list_of_rows(f, x, h=1e-5):
 
 # === the table: which check must fail, and what the message must say ================================
 
-@dataclass(frozen=True)
-class Expect:
-    """What one check does on a wrong implementation: PASSES, or fails with a message that names
-    ``mistake`` (a HINTS key; None: names none; ANY_OR_NO_MISTAKE: either) and contains ``says``."""
-    mistake: object = None
-    says: str = ""
-
-
-def fails(mistake=None, says=""):
-    return Expect(mistake, says)
-
-
-def case(function_name, wrong, visible, hidden, id):
-    return pytest.param(function_name, wrong, visible, hidden, id=id)
-
-
 WRONG = [
     # softmax
     case("softmax", softmax_no_max_subtraction, PASSES,
@@ -515,19 +499,12 @@ WRONG = [
 
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_visible_check_on_wrong_implementation(name, wrong, visible, hidden):
-    if visible is PASSES:  # the mistake only shows on edge cases
-        visible_check(name)(wrong)
-        return
-    message = failure_message(visible_check(name), wrong)
-    assert_names(message, visible.mistake)
-    assert visible.says in message, message
+    assert_outcome(visible_check(name), visible, wrong)
 
 
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
-    message = failure_message(hidden_check(name), wrong)
-    assert_names(message, hidden.mistake)
-    assert hidden.says in message, message
+    assert_fails_as(hidden_check(name), hidden, wrong)
 
 
 def test_every_function_has_at_least_two_wrong_implementations():
