@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book book-strict test system-packages exercises reference clean
+.PHONY: book book-strict test system-packages exercises reference gpu-check clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,11 +36,18 @@ system-packages:
 exercises: $(STAMP)
 	$(BIN)/python -m autograder.release
 
-# Train the reference models (linear and small CNN x SGD/momentum/Adam, plus a learning-rate sweep) and
-# rewrite references/. On ImageNet with a GPU:
+# Train the reference models (linear and small CNN x SGD/momentum/Adam over a learning-rate sweep, a
+# schedule comparison), draw their figures and rewrite references/. The committed results:
+#   make reference REFERENCE_ARGS="--source imagenette --root ../shared/imagenette-160 --size 32"
+# On ImageNet with a GPU:
 #   make reference REFERENCE_ARGS="--source ilsvrc --root /data/imagenet --size 64"
 reference: $(STAMP)
 	$(BIN)/python -m autograder.training.reference $(REFERENCE_ARGS)
+
+# The GPU run: prepare 64 and 128 px, every reference run at 64 px, a ResNet at 128 px; prints the
+# figures against their targets and writes them to gpu-check/ (GPU_CHECK_ARGS="--tiny" on a CPU).
+gpu-check: $(STAMP)
+	$(BIN)/python -m autograder.training.gpu_check $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf _build

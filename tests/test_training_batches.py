@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.training.batches import (DeviceImages, channel_stats, crop_and_flip, draw_augmentation,
-                                         epoch_batches, normalize)
+from autograder.training.batches import (RESIZED_CROP_SCALE, DeviceImages, channel_stats, crop_and_flip,
+                                         draw_augmentation, draw_resized_crops, epoch_batches, normalize,
+                                         resized_crop_and_flip)
 
 
 def random_images(n: int, size: int, seed: int = 0) -> np.ndarray:
@@ -92,3 +93,41 @@ def test_without_padding_or_flips_batches_are_the_shuffled_images():
     mean, std = torch.zeros(3), torch.ones(3)
     for x, t in epoch_batches(data, 8, torch.Generator().manual_seed(0), 0, False, mean, std):
         assert torch.equal(x, data.images[t].float())
+
+
+def test_the_whole_image_as_a_resized_crop_is_the_image_or_its_mirror():
+    x = torch.from_numpy(random_images(4, 8, seed=2)).permute(0, 3, 1, 2).double()
+    whole = torch.tensor([[1.0, 0, 0], [0, 1.0, 0]]).expand(4, 2, 3)
+    flips = torch.tensor([False, True, False, True])
+    out = resized_crop_and_flip(x, whole, flips)
+    torch.testing.assert_close(out[~flips], x[~flips])
+    torch.testing.assert_close(out[flips], x[flips].flip(-1))
+
+
+def test_a_resized_crop_of_the_left_half_stretches_it():
+    """A window of half the width at the left: each output column pair reads one input column."""
+    x = torch.arange(8.0).repeat(1, 3, 8, 1)  # (1, 3, 8, 8), value = column index
+    left_half = torch.tensor([[[0.5, 0, -0.5], [0, 1.0, 0]]])
+    out = resized_crop_and_flip(x, left_half, torch.tensor([False]))
+    assert out.min() >= 0 and out.max() <= 3.5 and torch.all(out[..., 1:] >= out[..., :-1])
+
+
+def test_resized_crop_windows_stay_inside_the_image_within_their_area_range():
+    theta = draw_resized_crops(4000, torch.Generator().manual_seed(0), torch.device("cpu"))
+    half_w, half_h, centre = theta[:, 0, 0], theta[:, 1, 1], theta[:, :, 2]
+    assert torch.all(centre.abs() <= 1 - torch.stack([half_w, half_h], 1) + 1e-6)
+    area = half_w * half_h
+    assert area.min() >= RESIZED_CROP_SCALE[0] - 1e-6 and area.max() <= 1 + 1e-6
+    assert 0.5 < area.median() < 0.8 and (half_w / half_h).max() <= 4 / 3 + 1e-5
+
+
+def test_resized_crop_batches_have_the_right_shape_and_differ_from_plain_crops():
+    data = DeviceImages.from_arrays(random_images(16, 8, seed=5), np.arange(16))
+    mean, std = torch.zeros(3), torch.ones(3)
+    plain = next(epoch_batches(data, 8, torch.Generator().manual_seed(0), 0, False, mean, std))
+    resized = next(epoch_batches(data, 8, torch.Generator().manual_seed(0), 0, False, mean, std,
+                                 augment="resized-crop"))
+    assert resized[0].shape == plain[0].shape and torch.equal(resized[1], plain[1])
+    assert not torch.allclose(resized[0], plain[0])
+    with pytest.raises(ValueError, match="unknown augmentation"):
+        next(epoch_batches(data, 8, torch.Generator(), 0, False, mean, std, augment="mixup"))

@@ -1,15 +1,19 @@
 """The reference runs: the command works end to end (tiny), and the committed results in
-references/ load, follow the schemas, say they come from the synthetic stand-in, and hold together."""
+references/ load, follow the schemas, say they come from real photographs, follow the stated
+selection rule, and hold together with their figures."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from autograder.training import load_checkpoint
+from autograder.training.figures import FIGURES, most_confident_mistakes
 from autograder.training.models import MODEL_NAMES
 from autograder.training.optimizers import OPTIMIZER_NAMES
-from autograder.training.reference import REFERENCES, load_references, main, rounded
+from autograder.training.reference import (COMPARED_SCHEDULES, REFERENCES, SWEEP, load_references, main,
+                                           rounded)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -26,37 +30,58 @@ def committed():
     return load_references(REFERENCES)
 
 
-def test_the_command_writes_loadable_results_and_checkpoints(tmp_path):
+def test_the_command_writes_loadable_results_checkpoints_and_figures(tmp_path):
     main(["--source", "synthetic", "--size", "16", "--per-class", "8", "--epochs", "1", "--batch-size", "16",
           "--out", str(tmp_path / "refs"), "--checkpoints", str(tmp_path / "checkpoints"), "--no-progress"])
     summary = load_references(tmp_path / "refs")
     assert summary["data"]["num_train"] == 80 and summary["data"]["is_synthetic"] is True
+    assert summary["flip"] is False, "mirroring changes the stand-in's stripe classes: no flips"
     assert "--per-class 8" in summary["command"]
-    model, record = load_checkpoint(tmp_path / "checkpoints" / f"{summary['best_run']}.pt")
-    assert record["model"] == summary["runs"][summary["best_run"]]["model"]
+    best = summary["runs"][summary["best_run"]]
+    model, record = load_checkpoint(tmp_path / "checkpoints" / f"{best['name']}.pt")
+    assert record["model"] == best["model"]
     assert model(torch.zeros(2, 3, 16, 16)).shape == (2, 10)
+    for relative in FIGURES.values():
+        assert Image.open(tmp_path / "refs" / relative).format == "PNG"
 
 
-def test_committed_results_are_labelled_synthetic(committed):
+def test_committed_results_are_real_photographs_and_say_so(committed):
     data = committed["data"]
-    assert data["source"] == "synthetic" and data["is_synthetic"] is True
-    assert "not ImageNet" in data["description"]
-    assert all(name.endswith("(synthetic)") for name in data["class_names"])
-    for entry in [*committed["runs"].values(), *committed["sweep"]["runs"]]:
-        assert entry["record"]["data"] == data
+    assert data["source"] in ("imagenette", "ilsvrc") and data["is_synthetic"] is False
+    assert "real photographs" in data["description"] and "ImageNet" in data["description"]
+    assert len(data["class_names"]) == 10 and not any(name.startswith("n0") for name in data["class_names"])
+    assert committed["flip"] is True
+    for entry in [*committed["runs"].values(), *committed["sweep"], *committed["schedules"]["runs"]]:
+        assert entry["record"]["data"] == data and entry["record"]["device"] == committed["device"]
 
 
-def test_committed_results_cover_every_model_and_optimizer(committed):
-    assert {(e["model"], e["optimizer"]) for e in committed["runs"].values()} == \
-        {(m, o) for m in MODEL_NAMES for o in OPTIMIZER_NAMES}
-    sweep = committed["sweep"]["runs"]
-    assert len({e["lr"] for e in sweep}) >= 3
-    assert {(e["model"], e["optimizer"]) for e in sweep} == {(committed["sweep"]["model"],
-                                                              committed["sweep"]["optimizer"])}
+def test_the_sweep_covers_every_model_and_optimizer_and_the_stated_rule_picks_the_main_runs(committed):
+    assert "highest validation accuracy" in committed["selection_rule"]
+    sweep = committed["sweep"]
+    assert {(e["model"], e["optimizer"]) for e in sweep} == {(m, o) for m in MODEL_NAMES for o in OPTIMIZER_NAMES}
+    for (model, optimizer), lrs in SWEEP.items():
+        tried = sorted((e for e in sweep if (e["model"], e["optimizer"]) == (model, optimizer)),
+                       key=lambda e: e["lr"])
+        assert [e["lr"] for e in tried] == sorted(lrs) and len(lrs) >= 3
+        best = max(tried, key=lambda e: e["final_val_accuracy"])  # max keeps the first: the smaller rate
+        main_run = committed["runs"][f"{model}-{optimizer}"]
+        assert main_run["name"] == best["name"] and main_run["lr"] == best["lr"]
+        assert [e["selected"] for e in tried] == [e is best for e in tried]
     for entry in [*committed["runs"].values(), *sweep]:
         record = entry["record"]
-        assert len(record["loss_per_step"]) > 0 and len(record["epochs"]) == entry["epochs"]
         assert entry["final_val_accuracy"] == record["epochs"][-1]["val_accuracy"]
+        assert len(record["epochs"]) == committed["epochs"] and record["hyperparameters"]["schedule"] == "constant"
+
+
+def test_the_schedules_decay_the_selected_rate_of_the_same_run(committed):
+    schedules = committed["schedules"]
+    main_run = committed["runs"][f"{schedules['model']}-{schedules['optimizer']}"]
+    assert [e["schedule"] for e in schedules["runs"]] == ["constant", *COMPARED_SCHEDULES]
+    assert schedules["runs"][0]["name"] == main_run["name"]
+    for entry in schedules["runs"][1:]:
+        rates = [e["lr"] for e in entry["record"]["epochs"]]
+        assert entry["lr"] == main_run["lr"] and rates[0] == pytest.approx(main_run["lr"])
+        assert rates[-1] < 0.1 * rates[0] and all(a >= b for a, b in zip(rates, rates[1:]))
 
 
 def test_committed_confusion_matrix_is_the_best_runs(committed):
@@ -68,11 +93,28 @@ def test_committed_confusion_matrix_is_the_best_runs(committed):
     assert np.trace(matrix) / matrix.sum() == pytest.approx(committed["runs"][best]["final_val_accuracy"])
 
 
-def test_on_the_stand_in_the_cnn_beats_the_linear_classifier(committed):
-    """What the stand-in is built for, and what the capstone chapter says about the runs."""
+def test_on_photographs_the_cnn_beats_the_linear_classifier(committed):
+    """What the capstone chapter says about the runs."""
     def best(model):
         return max(e["final_val_accuracy"] for e in committed["runs"].values() if e["model"] == model)
     assert best("small_cnn") > best("linear") + 0.2
+
+
+def test_committed_figures_are_small_pngs(committed):
+    total = 0
+    for relative in FIGURES.values():
+        path = REFERENCES / relative
+        assert Image.open(path).format == "PNG", relative
+        total += path.stat().st_size
+    assert total < 600_000, f"the committed figures take {total:,} bytes"
+
+
+def test_the_gallery_shows_confident_mistakes_and_at_most_two_per_class():
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.45, 0.55], [0.1, 0.9]])
+    labels = np.array([1, 1, 1, 0, 0, 0])
+    chosen = most_confident_mistakes(probabilities, labels, 10)
+    assert chosen.tolist() == [0, 5, 3, 2]  # confidence 0.9, 0.9, 0.7, 0.6; each class at most twice
+    assert most_confident_mistakes(probabilities, labels, 2).tolist() == [0, 5]
 
 
 def test_rounded_keeps_significant_digits():

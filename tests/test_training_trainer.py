@@ -16,6 +16,7 @@ import torch
 from autograder.training import (SmallCNN, StepRuleOptimizer, TrainConfig, build_model, build_optimizer,
                                  load_checkpoint, read_run, save_checkpoint, train, validate_run)
 from autograder.training.metrics import write_json
+from autograder.training.schedules import lr_factor
 
 SIZE, CLASSES = 16, 4
 
@@ -148,3 +149,48 @@ def test_impossible_settings_are_refused():
         run(config=TrainConfig(deterministic=True, device="cuda", progress=False))
     with pytest.raises(ValueError, match="fewer than one batch"):
         run(config=TrainConfig(batch_size=512, progress=False))
+
+
+def test_flips_only_where_a_mirror_image_keeps_its_label():
+    """Mirroring turns the stand-in's 45-degree stripes into its 135-degree class: the trainer must
+    not flip it unless told to; photographs (and plain arrays) are flipped."""
+    from autograder.data import load_subset
+
+    stand_in = load_subset("train", size=SIZE, source="synthetic", per_class=8)
+    assert stand_in.flip_keeps_labels is False
+    quick = TrainConfig(epochs=1, batch_size=16, progress=False)
+    model = build_model("linear", SIZE, 10)
+    record = train(model, build_optimizer("sgd", model.parameters(), 0.01), stand_in, None, quick)
+    assert record["hyperparameters"]["flip"] is False
+    assert run(config=quick)[2]["hyperparameters"]["flip"] is True
+    forced = TrainConfig(epochs=1, batch_size=16, progress=False, flip=False)
+    assert run(config=forced)[2]["hyperparameters"]["flip"] is False
+
+
+@pytest.mark.parametrize("schedule, expected", [
+    ("constant", [1, 1, 1, 1, 1]),
+    ("step", [1, 1, 0.1, 0.01, 0.01]),
+    ("cosine", [1, 0.8535534, 0.5, 0.1464466, 0]),
+])
+def test_schedules_multiply_the_rate_as_documented(schedule, expected):
+    factors = [lr_factor(schedule, step, 9) for step in (0, 2, 4, 6, 8)]
+    assert factors == pytest.approx(expected, abs=1e-6)
+
+
+def test_one_cycle_warms_up_then_decays_to_zero():
+    factors = [lr_factor("one-cycle", step, 100) for step in range(100)]
+    peak = int(np.argmax(factors))
+    assert factors[0] < 0.1 and factors[peak] == pytest.approx(1.0) and factors[-1] == pytest.approx(0)
+    assert 20 <= peak <= 30 and np.all(np.diff(factors[:peak + 1]) >= 0) and np.all(np.diff(factors[peak:]) <= 0)
+    with pytest.raises(ValueError, match="unknown schedule"):
+        lr_factor("linear-warmup", 0, 10)
+
+
+def test_a_scheduled_run_records_its_decaying_rate_and_its_base_rate():
+    config = TrainConfig(epochs=4, batch_size=32, progress=False, schedule="cosine", label_smoothing=0.1)
+    _, optimizer, record = run(lr=0.05, config=config)
+    rates = [e["lr"] for e in record["epochs"]]
+    assert rates[0] == pytest.approx(0.05) and all(a > b for a, b in zip(rates, rates[1:]))
+    assert optimizer.param_groups[0]["lr"] < 1e-3
+    assert record["hyperparameters"]["lr"] == 0.05 and record["hyperparameters"]["schedule"] == "cosine"
+    assert record["hyperparameters"]["label_smoothing"] == 0.1

@@ -64,6 +64,16 @@ class ImageSubset:
         return self.source == "synthetic"
 
     @property
+    def flip_keeps_labels(self) -> bool:
+        """Whether a mirror image shows the same class, so that training may flip images at random.
+
+        True for photographs (a mirrored fox is a fox). False for the synthetic stand-in: mirroring
+        turns its 45-degree stripes into 135-degree ones, another class, so a flip would change what
+        the label means. Augmentation must never do that.
+        """
+        return not self.is_synthetic
+
+    @property
     def num_classes(self) -> int:
         return len(self.synsets)
 
@@ -72,8 +82,9 @@ class ImageSubset:
 
     def describe(self) -> str:
         """One line saying what this is, e.g. for figure titles and logs."""
-        what = {"ilsvrc": "ImageNet (ILSVRC-2012) subset",
-                "imagenette": f"{self.manifest.get('archive', 'Imagenette')} subset of ImageNet",
+        archive = Path(str(self.manifest.get("archive", "Imagenette"))).name
+        what = {"ilsvrc": "ImageNet (ILSVRC-2012) subset, real photographs",
+                "imagenette": f"Imagenette subset of ImageNet ({archive}), real photographs",
                 "synthetic": "synthetic stand-in (generated textures, not ImageNet)"}[self.source]
         return f"{what}, {self.split}: {len(self)} images of {self.num_classes} classes at {self.size} px"
 

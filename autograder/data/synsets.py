@@ -33,6 +33,7 @@ KNOWN_NAMES: dict[str, str] = {
     # Imagenette's parachute folder carries this id, which ILSVRC-2012 gives to "parallel bars"
     # (ILSVRC's parachute is n03888257); the archive's images are parachutes.
     "n03888605": "parachute",
+    "n03888257": "parachute",  # ILSVRC's own id, used by copies of Imagenette rebuilt from ILSVRC
     "n02086240": "Shih-Tzu", "n02087394": "Rhodesian ridgeback", "n02088364": "beagle",
     "n02089973": "English foxhound", "n02093754": "Border terrier", "n02099601": "golden retriever",
     "n02105641": "Old English sheepdog", "n02111889": "Samoyed", "n02115641": "dingo",

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+AUGMENTATIONS = ("crop", "resized-crop")
+RESIZED_CROP_SCALE = (0.35, 1.0)  # fraction of the image's area a resized crop keeps
+RESIZED_CROP_RATIO = (3 / 4, 4 / 3)
+
 
 @dataclass(frozen=True)
 class DeviceImages:
@@ -92,6 +96,38 @@ def crop_and_flip(images: torch.Tensor, offsets: torch.Tensor, flips: torch.Tens
     return padded[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)  # (B, S, S, 3) -> NCHW view
 
 
+def draw_resized_crops(batch_size: int, generator: torch.Generator, device: torch.device,
+                       scale: tuple[float, float] = RESIZED_CROP_SCALE,
+                       ratio: tuple[float, float] = RESIZED_CROP_RATIO) -> torch.Tensor:
+    """Random crop windows as affine maps (batch_size, 2, 3) float32 for ``F.affine_grid``.
+
+    Each window covers a fraction of the image's area drawn uniformly from ``scale``, with an
+    aspect ratio (width / height) drawn log-uniformly from ``ratio``, sides at most the image's,
+    at a uniformly random position inside the image. Coordinates are torch's: the image spans
+    [-1, 1] on both axes, so window i maps output pixels to [cx - w, cx + w] x [cy - h, cy + h].
+    """
+    area = torch.empty(batch_size, device=device).uniform_(*scale, generator=generator)
+    log_ratio = torch.empty(batch_size, device=device).uniform_(*np.log(ratio), generator=generator)
+    half_width = (area * log_ratio.exp()).sqrt().clamp(max=1)
+    half_height = (area / log_ratio.exp()).sqrt().clamp(max=1)
+    centre = (torch.rand(batch_size, 2, generator=generator, device=device) * 2 - 1) \
+        * (1 - torch.stack([half_width, half_height], dim=1))
+    theta = torch.zeros(batch_size, 2, 3, device=device)
+    theta[:, 0, 0], theta[:, 1, 1] = half_width, half_height
+    theta[:, :, 2] = centre
+    return theta
+
+
+def resized_crop_and_flip(x: torch.Tensor, theta: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
+    """Cut the window ``theta`` (B, 2, 3) out of each image of x (B, 3, S, S) float, resize it to
+    S x S (bilinear) and mirror it where flips (B,) is True. Returns (B, 3, S, S), x's dtype."""
+    theta = theta.clone()
+    theta[:, 0, 0] = torch.where(flips, -theta[:, 0, 0], theta[:, 0, 0])  # mirror: read the row backwards
+    grid = torch.nn.functional.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return torch.nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="reflection",
+                                           align_corners=False)
+
+
 def normalize(images: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
               dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """uint8 images (B, 3, S, S) -> (images - mean) / std as ``dtype``, memory format kept.
@@ -105,16 +141,21 @@ def normalize(images: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
 
 def epoch_batches(data: DeviceImages, batch_size: int, generator: torch.Generator, pad: int, flip: bool,
                   mean: torch.Tensor, std: torch.Tensor, dtype: torch.dtype = torch.float32,
-                  rank: int = 0, world_size: int = 1) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+                  rank: int = 0, world_size: int = 1,
+                  augment: str = "crop") -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """One epoch of shuffled, augmented, normalised training batches, cut on the device.
 
     Yields len(data) // batch_size pairs (x (b, 3, S, S) ``dtype`` channels-last, t (b,) int64),
     b = batch_size / world_size: this rank's slice of each global batch (the last incomplete batch
     is dropped). Every rank draws the same order and augmentation of the whole global batch from
     ``generator`` (seeded alike on all ranks) and keeps its slice, so that the ranks together see
-    exactly what one process would. Random crops pad by ``pad`` pixels; ``flip`` mirrors half the
+    exactly what one process would. ``augment``: "crop" cuts random S x S crops of the image padded
+    by ``pad`` pixels; "resized-crop" cuts windows of random size and shape and resizes them to
+    S x S (:func:`draw_resized_crops`, stronger: for deeper networks). ``flip`` mirrors half the
     images; mean, std: see :func:`normalize`.
     """
+    if augment not in AUGMENTATIONS:
+        raise ValueError(f"unknown augmentation {augment!r}; expected one of {AUGMENTATIONS}")
     share = batch_size // world_size
     mine = slice(rank * share, (rank + 1) * share)
     order = torch.randperm(len(data), generator=generator, device=data.images.device)
@@ -122,5 +163,10 @@ def epoch_batches(data: DeviceImages, batch_size: int, generator: torch.Generato
         index = order[start:start + batch_size][mine]
         offsets, flips = draw_augmentation(batch_size, pad, generator, data.images.device)
         flips = flips[mine] if flip else torch.zeros_like(flips[mine])
-        images = crop_and_flip(data.images[index], offsets[mine], flips, pad)
-        yield normalize(images, mean, std, dtype), data.labels[index]
+        if augment == "crop":
+            images = crop_and_flip(data.images[index], offsets[mine], flips, pad)
+            yield normalize(images, mean, std, dtype), data.labels[index]
+        else:
+            windows = draw_resized_crops(batch_size, generator, data.images.device)[mine]
+            x = normalize(data.images[index], mean, std, dtype)
+            yield resized_crop_and_flip(x, windows, flips), data.labels[index]

@@ -2,13 +2,13 @@
 
 A run record is a plain dict (see :data:`RUN_SCHEMA`, a JSON Schema checked with ``jsonschema``):
 
-- ``model``, ``optimizer``, ``num_parameters``, ``seed`` and ``hyperparameters`` (learning rate,
-  batch size, epochs, augmentation, the optimizer's own settings);
+- ``model``, ``optimizer``, ``num_parameters``, ``seed`` and ``hyperparameters`` (base learning
+  rate, schedule, batch size, epochs, augmentation, label smoothing, the optimizer's own settings);
 - ``data``: the subset's source, description and whether it is the synthetic stand-in
   (``is_synthetic``), image size, class names, number of training and validation images, the
   training images' hash where the subset's manifest has one;
 - ``loss_per_step``: the training loss of every optimizer step (mean over the global batch);
-- ``epochs``: per epoch, training loss and accuracy (on the augmented batches, as trained),
+- ``epochs``: per epoch, the learning rate at its first step, training loss and accuracy (on the augmented batches, as trained),
   validation loss and accuracy, seconds and training images per second;
 - ``val_confusion``: the final confusion matrix on the validation set, rows = true class;
 - ``wall_time_s``, ``images_per_s``, ``device``, ``world_size``, ``autocast``, ``deterministic``
@@ -24,7 +24,10 @@ import jsonschema
 import numpy as np
 import torch
 
-SCHEMA_ID = "cnn2-training-run-1"
+from .batches import AUGMENTATIONS
+from .schedules import SCHEDULES
+
+SCHEMA_ID = "cnn2-training-run-2"
 
 _NUMBER = {"type": "number"}
 _COUNT = {"type": "integer", "minimum": 0}
@@ -46,9 +49,11 @@ RUN_SCHEMA = {
         "seed": {"type": "integer"},
         "hyperparameters": {
             "type": "object",
-            "required": ["lr", "batch_size", "epochs", "pad", "flip"],
+            "required": ["lr", "batch_size", "epochs", "pad", "flip", "augment", "schedule", "label_smoothing"],
             "properties": {"lr": _NUMBER, "batch_size": _COUNT, "epochs": _COUNT, "pad": _COUNT,
-                           "flip": {"type": "boolean"}},
+                           "flip": {"type": "boolean"}, "augment": {"enum": list(AUGMENTATIONS)},
+                           "schedule": {"enum": list(SCHEDULES)},
+                           "label_smoothing": _FRACTION},
         },
         "data": {
             "type": "object",
@@ -70,9 +75,9 @@ RUN_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                "required": ["epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
                              "train_time_s", "images_per_s"],
-                "properties": {"epoch": _COUNT, "train_loss": _NUMBER, "train_accuracy": _FRACTION,
+                "properties": {"epoch": _COUNT, "lr": _NUMBER, "train_loss": _NUMBER, "train_accuracy": _FRACTION,
                                "val_loss": _OPTIONAL_NUMBER, "val_accuracy": _OPTIONAL_FRACTION,
                                "train_time_s": _NUMBER, "images_per_s": _NUMBER},
             },

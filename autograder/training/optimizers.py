@@ -18,15 +18,16 @@ STEP_COUNT = "t"  # the step rules' name for the 1-based step number (Adam's bia
 
 
 def build_optimizer(name: str, params: Iterable[torch.nn.Parameter], lr: float,
-                    momentum: float = 0.9) -> torch.optim.Optimizer:
+                    momentum: float = 0.9, weight_decay: float = 0.0) -> torch.optim.Optimizer:
     """``torch.optim.SGD`` (``"sgd"``), SGD with heavy-ball momentum (``"momentum"``) or
-    ``torch.optim.Adam`` (``"adam"``, default betas and eps) with learning rate ``lr``."""
+    ``torch.optim.Adam`` (``"adam"``, default betas and eps) with learning rate ``lr``;
+    ``weight_decay`` adds ``weight_decay * W`` to every gradient (L2 regularisation)."""
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
+        return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)
     if name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum)
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZER_NAMES}")
 
 

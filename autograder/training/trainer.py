@@ -37,18 +37,26 @@ from .batches import DeviceImages, channel_stats, epoch_batches, normalize
 from .distributed import World
 from .metrics import SCHEMA_ID, device_name, validate_run, versions
 from .models import build_model, count_parameters
+from .schedules import build_scheduler
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """How to train. ``pad=None`` pads by image_size // 8 for the random crops (4 px at 32 px);
+    ``flip=None`` mirrors images only where that keeps their label (the subset's
+    ``flip_keeps_labels``: photographs yes, the synthetic stand-in no); ``augment``: "crop" or
+    "resized-crop" (see :func:`.batches.epoch_batches`); ``schedule``: the
+    learning-rate schedule (:mod:`.schedules`); ``label_smoothing``: as ``F.cross_entropy`` takes it;
     ``device=None`` picks CUDA when available, else the CPU; ``batch_size`` is the global batch
     (split over the ranks under torchrun)."""
     epochs: int = 5
     batch_size: int = 128
     seed: int = 0
     pad: int | None = None
-    flip: bool = True
+    flip: bool | None = None
+    augment: str = "crop"
+    schedule: str = "constant"
+    label_smoothing: float = 0.0
     deterministic: bool = False
     device: str | None = None
     progress: bool = True
@@ -80,6 +88,12 @@ def to_device_images(subset, device: torch.device) -> DeviceImages:
         return DeviceImages(subset.images.to(device), subset.labels.to(device))
     images, labels = (subset.images, subset.labels) if hasattr(subset, "images") else subset
     return DeviceImages.from_arrays(images, labels, device)
+
+
+def flip_keeps_labels(subset) -> bool:
+    """Whether mirroring an image of ``subset`` leaves its class unchanged: the subset says so
+    (``ImageSubset.flip_keeps_labels``); plain arrays are taken to be photographs."""
+    return getattr(subset, "flip_keeps_labels", True)
 
 
 def describe_data(train_set, val_set, num_classes: int) -> dict:
@@ -133,28 +147,32 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, train_set, val_set
         if device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # try the convolution algorithms once, keep the fastest
         pad = config.pad if config.pad is not None else data.image_size // 8
+        flip = config.flip if config.flip is not None else flip_keeps_labels(train_set)
         generator = torch.Generator(device=device).manual_seed(config.seed)
         steps = len(data) // config.batch_size
         if steps == 0:
             raise ValueError(f"{len(data)} training images are fewer than one batch of {config.batch_size}")
+        scheduler = build_scheduler(optimizer, config.schedule, steps * config.epochs)
         name = model_name or type(model).__name__
         losses, epochs = [], []
         for epoch in range(1, config.epochs + 1):
             model.train()
+            epoch_lr = optimizer.param_groups[0]["lr"]
             epoch_start = time.perf_counter()
             step_losses = torch.zeros(steps, dtype=torch.float64, device=device)
             correct = torch.zeros((), dtype=torch.int64, device=device)
             bar = tqdm(total=steps, desc=f"{name} epoch {epoch}/{config.epochs}", unit="batch",
                        disable=not (config.progress and world.is_main))
-            batches = epoch_batches(data, config.batch_size, generator, pad, config.flip, mean, std, dtype,
-                                    world.rank, world.size)
+            batches = epoch_batches(data, config.batch_size, generator, pad, flip, mean, std, dtype,
+                                    world.rank, world.size, config.augment)
             for step, (x, t) in enumerate(batches):
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
                     y = net(x)
-                    loss = F.cross_entropy(y, t)
+                    loss = F.cross_entropy(y, t, label_smoothing=config.label_smoothing)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
+                scheduler.step()
                 step_losses[step] = loss.detach()
                 correct += (y.argmax(dim=1) == t).sum()
                 bar.update()
@@ -163,7 +181,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, train_set, val_set
             distributed.all_reduce_sum(correct, world)
             epoch_losses = (step_losses / world.size).tolist()
             train_time = time.perf_counter() - epoch_start
-            record = {"epoch": epoch, "train_loss": float(np.mean(epoch_losses)),
+            record = {"epoch": epoch, "lr": epoch_lr, "train_loss": float(np.mean(epoch_losses)),
                       "train_accuracy": correct.item() / (steps * config.batch_size),
                       "val_loss": None, "val_accuracy": None, "train_time_s": train_time,
                       "images_per_s": steps * config.batch_size / train_time}
@@ -185,8 +203,10 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, train_set, val_set
         "optimizer": optimizer_name or type(optimizer).__name__,
         "num_parameters": count_parameters(model),
         "seed": config.seed,
-        "hyperparameters": {"lr": float(optimizer.param_groups[0]["lr"]), "batch_size": config.batch_size,
-                            "epochs": config.epochs, "pad": pad, "flip": config.flip,
+        "hyperparameters": {"lr": float(scheduler.base_lrs[0]), "batch_size": config.batch_size,
+                            "epochs": config.epochs, "pad": pad, "flip": flip, "augment": config.augment,
+                            "schedule": config.schedule,
+                            "label_smoothing": config.label_smoothing,
                             "optimizer_settings": _json_settings(optimizer.defaults)},
         "data": describe_data(train_set, val_set, num_classes),
         "loss_per_step": losses,
@@ -230,6 +250,24 @@ def evaluate(model: nn.Module, data: DeviceImages, mean: torch.Tensor, std: torc
     distributed.all_reduce_sum(loss_sum, world)
     distributed.all_reduce_sum(confusion, world)
     return loss_sum.item() / len(data), confusion.view(num_classes, num_classes).cpu().numpy()
+
+
+@torch.no_grad()
+def predict_probabilities(model: nn.Module, images: np.ndarray, normalization: dict,
+                          batch_size: int = 1024) -> np.ndarray:
+    """The softmax probabilities a trained model gives each image, without augmentation.
+
+    images (N, S, S, 3) uint8; normalization: the run record's ``{"mean": [3], "std": [3]}``.
+    Returns (N, C) float64. Runs on the model's device, in eval mode.
+    """
+    model.eval()
+    parameter = next(model.parameters())
+    data = DeviceImages.from_arrays(images, np.zeros(len(images)), parameter.device)
+    mean = torch.tensor(normalization["mean"], device=parameter.device)
+    std = torch.tensor(normalization["std"], device=parameter.device)
+    parts = [F.softmax(model(normalize(part, mean, std, parameter.dtype)).double(), dim=1)
+             for part in data.images.split(batch_size)]
+    return torch.cat(parts).cpu().numpy()
 
 
 def accuracy(confusion: np.ndarray) -> float:
