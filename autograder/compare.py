@@ -6,7 +6,8 @@ the wrong result matches one of the known mistakes handed in, names the mistake 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -62,13 +63,17 @@ def assert_floating(actual: np.ndarray, what: str, at_least: np.dtype | None = N
 
 
 def assert_close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7, atol: float = 1e-10,
-                 mistakes: Mapping[str, Any] | None = None) -> np.ndarray:
+                 mistakes: Mapping[str, Any] | None = None, if_not_finite: str | None = None) -> np.ndarray:
     """Fail unless ``actual`` equals ``expected`` within ``rtol``/``atol``, elementwise.
 
     actual: what the student's function returned (array-like, any shape).
     expected: the reference result (array-like); its shape is the one required.
     mistakes: known-mistake name (a key of ``HINTS``) -> the result that mistake would give on the
         same input; the first one the wrong result matches (NaNs matching NaNs) is named in the message.
+    if_not_finite: the mistake to name when the result holds NaN or infinity where the reference is
+        finite, before ``mistakes`` are compared: for a fixed input on which that mistake is the only
+        known one that overflows or underflows (e.g. rows at very different scales, where only a
+        shift by the batch's maximum instead of each row's gives NaN).
     Returns ``actual`` as an ndarray.
     """
     expected = np.asarray(expected, dtype=np.float64)
@@ -87,8 +92,11 @@ def assert_close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7, a
     problem = (f"values differ from the reference in {int(bad.sum())} of {bad.size} entries.\n"
                f"  first mismatch{where}: expected {expected[index]!r}, got {actual64[index]!r}\n"
                f"  largest relative error: {rel_err:.3g} (tolerance rtol={rtol:g}, atol={atol:g})")
-    if not np.isfinite(actual64).all() and np.isfinite(expected).all():
+    not_finite = not np.isfinite(actual64).all() and np.isfinite(expected).all()
+    if not_finite:
         problem += "\n  the result contains NaN or infinity where the reference is finite"
+    if not_finite and if_not_finite is not None:
+        fail(what, problem, if_not_finite)
     mistake = next((name for name, wrong in mistakes.items() if wrong.shape == actual.shape
                     and np.allclose(actual64, wrong, rtol=max(rtol, 1e-6), atol=max(atol, 1e-9),
                                     equal_nan=True)), None)
@@ -127,3 +135,56 @@ def call_unchanged(function: Callable, what: str, *args: Any, **kwargs: Any) -> 
     for original, after in zip(before, arrays):
         assert_unchanged(original, after, what)
     return result
+
+
+# --- one mistake, one penalty: a function checked with the reference's versions of what it calls -----
+
+@contextmanager
+def names_bound(namespace: dict, names: Mapping[str, Any]) -> Iterator[None]:
+    """Bind ``names`` in ``namespace`` (the globals of a student's notebook) while the block runs, then
+    put back what was there before (and remove the names that were not)."""
+    saved = {name: namespace[name] for name in names if name in namespace}
+    namespace.update(names)
+    try:
+        yield
+    finally:
+        for name in names:
+            namespace.pop(name, None)
+        namespace.update(saved)
+
+
+def with_helpers(function: Callable, helpers: Mapping[str, Callable]) -> Callable:
+    """``function`` as called with ``helpers`` (name -> the reference's version) in place of the
+    student's functions of those names, e.g. the reference ``cross_entropy`` for a student's
+    ``linear_softmax_loss_and_grads`` that calls ``cross_entropy``.
+
+    A function of the notebook's kernel gets the helpers bound in its globals during each call; a
+    student's function in the grading sandbox (a proxy with ``with_names``) gets them bound there.
+    Anything else is returned as it is.
+    """
+    if hasattr(function, "with_names"):
+        return function.with_names(dict(helpers))
+    namespace = getattr(function, "__globals__", None)
+    if not callable(function) or not isinstance(namespace, dict):
+        return function
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with names_bound(namespace, helpers):
+            return function(*args, **kwargs)
+    return call
+
+
+def run_with_reference_helpers(check: Callable, function: Callable, helpers: Mapping[str, Callable], *args: Any) -> None:
+    """Run ``check(function, *args)`` so that a mistake in another function costs only that function's
+    own tests: ``function`` is first called with the reference's ``helpers`` in place of the student's
+    functions of those names (see :func:`with_helpers`). Should that fail, the check runs again with the
+    student's own functions (a function that relies on its own helpers' internals, such as the layout
+    of a cache, is right too) and passes if that passes; otherwise the first failure is raised, which
+    is about ``function`` itself."""
+    try:
+        check(with_helpers(function, helpers), *args)
+    except CheckFailure as with_reference:
+        try:
+            check(function, *args)
+        except CheckFailure:
+            raise with_reference from None

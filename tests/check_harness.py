@@ -33,6 +33,9 @@ def assert_names(message: str, mistake) -> None:
         assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
 
 
+EVERY_SEED = range(200)  # the seeds the every-seed tests try: a mistake must not escape for any student
+
+
 class TopicChecks:
     """The visible and hidden checks of one topic's module; hidden checks default to the seeds the
     solution notebook's hidden-test cells pass (``first_seed``, ``first_seed + 1``, ... in ``names`` order)."""
@@ -103,3 +106,14 @@ def assert_outcome(check: Callable, expected, *functions) -> None:
         check(*functions)
     else:
         assert_fails_as(check, expected, *functions)
+
+
+def assert_fails_for_every_seed(hidden: Callable[[int], Callable], expected: Expect, *functions) -> None:
+    """``hidden(seed)(*functions)`` fails for every seed of EVERY_SEED, naming the same mistake as
+    ``expected`` (its ``says`` may quote the random inputs, so it is not compared)."""
+    for seed in EVERY_SEED:
+        try:
+            message = failure_message(hidden(seed), *functions)
+            assert_names(message, expected.mistake)
+        except BaseException as error:
+            raise AssertionError(f"seed {seed}: {error}") from None

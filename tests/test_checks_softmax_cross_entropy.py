@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import softmax_cross_entropy as checks
-from check_harness import (ANY_OR_NO_MISTAKE, BROKEN, PASSES, assert_fails_as, assert_outcome, case,
-                           fails, failure_message, TopicChecks)
+from check_harness import (ANY_OR_NO_MISTAKE, BROKEN, PASSES, assert_fails_as, assert_fails_for_every_seed,
+                           assert_outcome, case, fails, failure_message, not_implemented, TopicChecks)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/02-softmax-cross-entropy/softmax_cross_entropy.ipynb"
@@ -205,6 +205,12 @@ def cross_entropy_logsumexp_no_max(logits, labels):
     return (lse - logits[np.arange(len(labels)), labels]).mean()
 
 
+def cross_entropy_global_max(logits, labels):  # shifted by the batch's maximum, log of a probability
+    e = np.exp(logits - logits.max())
+    probs = e / e.sum(axis=1, keepdims=True)
+    return -np.log(probs[np.arange(len(labels)), labels]).mean()
+
+
 def cross_entropy_wrong_indexing(logits, labels):
     return -_log_softmax(logits)[:, labels].mean()
 
@@ -234,6 +240,11 @@ def grad_transposed(logits, labels):
 
 def grad_no_max_subtraction(logits, labels):
     e = np.exp(logits)
+    return (e / e.sum(axis=1, keepdims=True) - _targets(labels, logits.shape[1])) / len(labels)
+
+
+def grad_global_max(logits, labels):
+    e = np.exp(logits - logits.max())
     return (e / e.sum(axis=1, keepdims=True) - _targets(labels, logits.shape[1])) / len(labels)
 
 
@@ -323,6 +334,21 @@ def linear_no_max_subtraction(x, W, b, labels):
     return -np.log(probs[rows, labels]).mean(), d.T @ x, d.sum(axis=0)
 
 
+def linear_log_of_softmax(x, W, b, labels):  # real students' code: the log of a probability
+    scores = x @ W.T + b
+    probs = _softmax(scores)
+    d = (probs - _targets(labels, scores.shape[1])) / len(labels)
+    return -np.log(probs[np.arange(len(labels)), labels]).mean(), d.T @ x, d.sum(axis=0)
+
+
+def linear_global_max(x, W, b, labels):
+    scores = x @ W.T + b
+    e = np.exp(scores - scores.max())
+    probs = e / e.sum(axis=1, keepdims=True)
+    d = (probs - _targets(labels, scores.shape[1])) / len(labels)
+    return -np.log(probs[np.arange(len(labels)), labels]).mean(), d.T @ x, d.sum(axis=0)
+
+
 # numerical_gradient
 
 def numgrad_forward_difference(f, x, h=1e-5):
@@ -407,7 +433,7 @@ WRONG = [
     case("softmax", softmax_float32, fails(None, "returned dtype float32 for float64 input"),
             fails(None, "lost precision"), "softmax-float32-for-float64-input"),
     case("softmax", softmax_global_max, PASSES,
-            fails(None, "NaN or infinity"), "softmax-global-max-instead-of-row-max"),
+            fails("global-max-subtraction", "rows at very different scales"), "softmax-global-max-instead-of-row-max"),
     case("softmax", softmax_sum_over_columns, fails(None, "values differ"),
             fails(None, "values differ"), "softmax-normalises-columns"),
     case("softmax", softmax_no_keepdims, fails(None, "raised ValueError"),
@@ -436,7 +462,9 @@ WRONG = [
     case("cross_entropy", cross_entropy_no_max_subtraction, PASSES,
             fails("no-max-subtraction", "huge logits"), "cross_entropy-no-max-subtraction"),
     case("cross_entropy", cross_entropy_logsumexp_no_max, PASSES,
-            fails(ANY_OR_NO_MISTAKE, "NaN or infinity"), "cross_entropy-logsumexp-without-max"),
+            fails("no-max-subtraction", "huge logits"), "cross_entropy-logsumexp-without-max"),
+    case("cross_entropy", cross_entropy_global_max, PASSES,
+            fails("global-max-subtraction", "rows at very different scales"), "cross_entropy-global-max"),
     case("cross_entropy", cross_entropy_wrong_indexing, fails(None, "values differ"),
             fails(None, "values differ"), "cross_entropy-indexes-all-rows-by-labels"),
     # cross_entropy_grad
@@ -448,6 +476,8 @@ WRONG = [
             fails("transposed-gradient"), "cross_entropy_grad-transposed"),
     case("cross_entropy_grad", grad_no_max_subtraction, PASSES,
             fails("no-max-subtraction", "huge logits"), "cross_entropy_grad-no-max-subtraction"),
+    case("cross_entropy_grad", grad_global_max, PASSES,
+            fails("global-max-subtraction", "rows at very different scales"), "cross_entropy_grad-global-max"),
     case("cross_entropy_grad", grad_forgot_targets, fails(None, "values differ"),
             fails(None, "values differ"), "cross_entropy_grad-forgets-targets"),
     # softmax_jacobian
@@ -458,7 +488,7 @@ WRONG = [
     case("softmax_jacobian", jacobian_no_max_subtraction, PASSES,
             fails("no-max-subtraction", "huge logits"), "softmax_jacobian-no-max-subtraction"),
     case("softmax_jacobian", jacobian_vector, fails(None, "expected an array of shape (4, 4), got shape (4,)"),
-            fails(None, "got shape (5,)"), "softmax_jacobian-returns-diagonal-as-vector"),
+            fails(None, "got shape (4,)"), "softmax_jacobian-returns-diagonal-as-vector"),
     case("softmax_jacobian", jacobian_two_d_softmax_on_vector, fails(None, "raised AxisError"),
             fails(None, "raised AxisError"), "softmax_jacobian-axis-1-on-a-vector"),
     # linear_softmax_loss_and_grads
@@ -479,7 +509,11 @@ WRONG = [
             fails(None, "must return a tuple (loss, dW, db); got tuple of length 2"),
             fails(None, "got tuple of length 2"), "linear-returns-two-values"),
     case("linear_softmax_loss_and_grads", linear_no_max_subtraction, PASSES,
-            fails(ANY_OR_NO_MISTAKE, "NaN or infinity"), "linear-no-max-subtraction"),
+            fails("no-max-subtraction", "scores around +1000"), "linear-no-max-subtraction"),
+    case("linear_softmax_loss_and_grads", linear_log_of_softmax, PASSES,
+            fails("log-of-softmax", "probability underflows"), "linear-log-of-softmax"),
+    case("linear_softmax_loss_and_grads", linear_global_max, PASSES,
+            fails("global-max-subtraction", "very different scales"), "linear-global-max"),
     # numerical_gradient
     case("numerical_gradient", numgrad_forward_difference, fails(None, "values differ"),
             fails("forward-difference", "h=1e-3"), "numerical_gradient-forward-difference"),
@@ -507,9 +541,51 @@ def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
     assert_fails_as(hidden_check(name), hidden, wrong)
 
 
+@pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
+def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, wrong, visible, hidden):
+    assert_fails_for_every_seed(lambda seed: hidden_check(name, seed), hidden, wrong)
+
+
 def test_every_function_has_at_least_two_wrong_implementations():
     counts = {name: sum(case.values[0] == name for case in WRONG) for name in FUNCTIONS}
     assert min(counts.values()) >= 2, counts
+
+
+# === one mistake, one penalty =========================================================================
+
+def uniform_softmax(y):
+    return np.full(y.shape, 1.0 / y.shape[1])
+
+
+@pytest.mark.parametrize("mistakes", [
+    pytest.param({"softmax": softmax_no_max_subtraction}, id="softmax-without-max"),
+    pytest.param({"softmax": uniform_softmax, "cross_entropy": cross_entropy_sum}, id="uniform-softmax-summed-loss"),
+    pytest.param({"softmax": not_implemented, "one_hot": one_hot_off_by_one,
+                  "cross_entropy": not_implemented, "cross_entropy_grad": grad_sign_flip},
+                 id="helpers-wrong-or-missing"),
+])
+def test_a_mistake_costs_only_the_tests_of_the_function_that_has_it(mistakes):
+    # the solution's later functions call softmax, cross_entropy, ...: with the student's wrong ones in
+    # their notebook, they are still checked with the reference's, and the notebook is left as it was
+    notebook = solution_functions(NOTEBOOK)
+    namespace = notebook.linear_softmax_loss_and_grads.__globals__
+    namespace.update(mistakes)
+    for name in ("cross_entropy", "cross_entropy_grad", "softmax_jacobian", "linear_softmax_loss_and_grads"):
+        if name not in mistakes:
+            visible_check(name)(getattr(notebook, name))
+            for seed in (None, *OTHER_SEEDS):
+                hidden_check(name, seed)(getattr(notebook, name))
+    assert {name: namespace[name] for name in mistakes} == mistakes
+
+
+def test_a_function_that_relies_on_its_own_helpers_passes_too():
+    # this softmax_jacobian hands softmax a vector, which the student's softmax (last axis) takes and the
+    # reference's (rows of a matrix) does not: checked again with the student's own, it passes
+    namespace = {"np": np, "softmax": softmax_last_axis_out_of_place}
+    exec("def softmax_jacobian(y):\n    s = softmax(y)\n    return np.diag(s) - np.outer(s, s)", namespace)
+    visible_check("softmax_jacobian")(namespace["softmax_jacobian"])
+    hidden_check("softmax_jacobian")(namespace["softmax_jacobian"])
+    assert namespace["softmax"] is softmax_last_axis_out_of_place
 
 
 # === broken in ways that have nothing to do with the maths ===========================================

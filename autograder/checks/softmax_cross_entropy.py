@@ -1,8 +1,18 @@
 """Checks for assignment ``02-softmax-cross-entropy``: students' numpy code against PyTorch.
 
 ``check_<function>`` is the visible self-check (seeded random inputs); ``check_<function>_edge_cases``
-is the hidden test (huge logits, underflowing probabilities, a batch of one, float32 inputs, inputs that
-must not be modified, shapes and dtypes). Each failure names a known mistake when it recognises one.
+is the hidden test. Every requirement the exercise states is probed by fixed inputs first, the same for
+every student (logits around +1000 and -1000, rows at very different scales in one batch, a true class
+whose probability underflows, a batch of one, float32, inputs that must not be modified), then by
+random ones drawn from the student's seed. The fixed inputs come first and are built so that each known
+numerical mistake fails on its own one (see :func:`autograder.compare.assert_close`'s
+``if_not_finite``), so the mistake named does not depend on the seed. Each failure names a known
+mistake when it recognises one.
+
+One mistake, one penalty: a function that may call the student's earlier functions (the classifier calls
+``cross_entropy``, ``cross_entropy_grad`` calls ``softmax``) is checked with the reference's versions of
+those in their place (:func:`autograder.compare.run_with_reference_helpers`), so a wrong ``softmax`` costs only
+``softmax``'s tests.
 """
 from __future__ import annotations
 
@@ -11,10 +21,24 @@ from collections.abc import Callable
 import numpy as np
 
 from autograder.compare import (assert_close, assert_floating, assert_shape, as_numeric_array,
-                                call_unchanged, fail)
+                                call_unchanged, run_with_reference_helpers, fail)
 from autograder.reference import softmax_cross_entropy as ref
 
 VISIBLE_SEED = 0
+
+# The reference's versions of the functions a student's later function may call, by name.
+REFERENCE_FUNCTIONS = {"softmax": ref.softmax, "one_hot": ref.one_hot, "cross_entropy": ref.cross_entropy,
+                       "cross_entropy_grad": ref.cross_entropy_grad}
+# The earlier functions each function may call: it is checked with the reference's versions of them.
+CALLS = {"cross_entropy": ("softmax", "one_hot"),
+         "cross_entropy_grad": ("softmax", "one_hot", "cross_entropy"),
+         "softmax_jacobian": ("softmax",),
+         "linear_softmax_loss_and_grads": ("softmax", "one_hot", "cross_entropy", "cross_entropy_grad")}
+
+
+def _on_its_own(name: str, check: Callable, function: Callable, *args) -> None:
+    """``check(function, *args)`` with the reference's versions of the functions ``name`` may call."""
+    run_with_reference_helpers(check, function, {f: REFERENCE_FUNCTIONS[f] for f in CALLS[name]}, *args)
 
 
 def _logits_and_labels(rng: np.random.Generator, n: int, c: int, scale: float = 3.0):
@@ -36,11 +60,33 @@ def _underflow_logits():
     return np.array([[800.0, 0.0, 1.0], [1.0, 2.0, 3.0]]), np.array([1, 2])
 
 
+def _rows_apart_logits():
+    """Rows at very different scales in one batch: logits (2, 3) float64 around 700 and around -50,
+    labels (2,). Each row shifted by its own maximum is harmless, and even unshifted exp() stays finite
+    (exp(700) < the largest float64); shifted by the batch's maximum, row 1 underflows to 0 / 0 = NaN.
+    So only a shift by one maximum for the whole batch fails here."""
+    return np.array([[700.0, 699.0, 698.0], [-50.0, -49.0, -48.0]]), np.array([2, 0])
+
+
+def _shifted_logits(offset: float):
+    """Fixed logits (3, 4) float64 around ``offset`` (+1000 or -1000, where exp() overflows or
+    underflows), each row's probabilities far from uniform, and labels (3,)."""
+    base = np.array([[0.0, 2.0, -1.0, 4.0], [3.0, -2.0, 0.5, 1.0], [-3.0, 1.0, 2.0, 0.0]])
+    return base + offset, np.array([3, 0, 1])
+
+
 # --- what the known mistakes return on the same input (used to name a mistake, not to grade) -------
 
 def _softmax_without_max(y: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         e = np.exp(np.asarray(y, dtype=np.float64))
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_global_max(y: np.ndarray) -> np.ndarray:
+    """Softmax of y (N, C) shifted by the batch's maximum instead of each row's: NaN rows far below it."""
+    with np.errstate(all="ignore"):
+        e = np.exp(np.asarray(y, dtype=np.float64) - np.max(y))
         return e / e.sum(axis=-1, keepdims=True)
 
 
@@ -68,11 +114,13 @@ def _gradient_mistakes(expected: np.ndarray, n: int, naive: np.ndarray | None = 
 
 # --- softmax ---------------------------------------------------------------------------------------
 
-def _check_softmax_on(softmax: Callable, y: np.ndarray, what: str, rtol: float, atol: float):
+def _check_softmax_on(softmax: Callable, y: np.ndarray, what: str, rtol: float, atol: float,
+                      if_not_finite: str | None = None):
     result = as_numeric_array(call_unchanged(softmax, what, y), what)
     assert_floating(result, what, at_least=y.dtype)
-    assert_close(result, ref.softmax(y), what, rtol=rtol, atol=atol,
-                 mistakes={"no-max-subtraction": _softmax_without_max(y)})
+    assert_close(result, ref.softmax(y), what, rtol=rtol, atol=atol, if_not_finite=if_not_finite,
+                 mistakes={"no-max-subtraction": _softmax_without_max(y),
+                           "global-max-subtraction": _softmax_global_max(y)})
     row_sums = result.astype(np.float64).sum(axis=1)
     if not np.allclose(row_sums, 1.0, atol=max(atol, 1e-6) * y.shape[1]):
         fail(what, f"rows must sum to 1; row sums are {row_sums}.")
@@ -86,11 +134,18 @@ def check_softmax(softmax: Callable) -> None:
 
 
 def check_softmax_edge_cases(softmax: Callable, seed: int) -> None:
-    """Hidden check: huge logits, underflowing probabilities, a batch of one, float32, no mutation."""
+    """Hidden check: rows at very different scales, huge and very negative logits, underflowing
+    probabilities, a batch of one, float32, no mutation."""
+    y, _ = _rows_apart_logits()
+    _check_softmax_on(softmax, y, "softmax(y) on rows at very different scales (around 700 and -50)",
+                      1e-7, 1e-12, if_not_finite="global-max-subtraction")
+    for offset, about in ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)")):
+        y, _ = _shifted_logits(offset)
+        _check_softmax_on(softmax, y, f"softmax(y) on {about}", 1e-7, 1e-12, if_not_finite="no-max-subtraction")
     rng = np.random.default_rng(seed)
     y, _ = _huge_logits(rng, 3, 6)
-    _check_softmax_on(softmax, y, "softmax(y) on huge logits (around +1000)", 1e-7, 1e-12)
-    _check_softmax_on(softmax, -y, "softmax(y) on very negative logits (around -1000)", 1e-7, 1e-12)
+    _check_softmax_on(softmax, y, "softmax(y) on random huge logits (around +1000)", 1e-7, 1e-12)
+    _check_softmax_on(softmax, -y, "softmax(y) on random very negative logits (around -1000)", 1e-7, 1e-12)
     y, _ = _underflow_logits()
     _check_softmax_on(softmax, y, "softmax(y) with a probability that underflows to 0", 1e-7, 1e-12)
     y, _ = _logits_and_labels(rng, 1, 7)
@@ -126,27 +181,40 @@ def check_one_hot_edge_cases(one_hot: Callable, seed: int) -> None:
 
 # --- cross_entropy ---------------------------------------------------------------------------------
 
-def _check_cross_entropy_on(cross_entropy: Callable, logits, labels, what, rtol=1e-7, atol=1e-10):
+def _check_cross_entropy_on(cross_entropy: Callable, logits, labels, what, rtol=1e-7, atol=1e-10,
+                            if_not_finite: str | None = None):
     result = as_numeric_array(call_unchanged(cross_entropy, what, logits, labels), what)
     assert_close(result, ref.cross_entropy(logits, labels), what, rtol=rtol, atol=atol,
-                 mistakes=_cross_entropy_mistakes(logits, labels))
+                 mistakes=_cross_entropy_mistakes(logits, labels), if_not_finite=if_not_finite)
 
 
-def check_cross_entropy(cross_entropy: Callable) -> None:
-    """Visible check of ``cross_entropy(logits, labels)``: the batch mean, a single number."""
+def _cross_entropy_visible(cross_entropy: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     logits, labels = _logits_and_labels(rng, 6, 4)
     _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on random logits (6, 4)")
 
 
-def check_cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
-    """Hidden check: huge logits, a true-class probability that underflows, a batch of one, float32."""
-    rng = np.random.default_rng(seed)
-    logits, labels = _huge_logits(rng, 4, 5)
-    _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on huge logits (around +1000)")
+def check_cross_entropy(cross_entropy: Callable) -> None:
+    """Visible check of ``cross_entropy(logits, labels)``: the batch mean, a single number."""
+    _on_its_own("cross_entropy", _cross_entropy_visible, cross_entropy)
+
+
+def _cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
+    logits, labels = _rows_apart_logits()
+    _check_cross_entropy_on(cross_entropy, logits, labels,
+                            "cross_entropy on rows at very different scales (around 700 and -50)",
+                            if_not_finite="global-max-subtraction")
+    for offset, about in ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)")):
+        logits, labels = _shifted_logits(offset)
+        _check_cross_entropy_on(cross_entropy, logits, labels, f"cross_entropy on {about}",
+                                if_not_finite="no-max-subtraction")
     logits, labels = _underflow_logits()
     _check_cross_entropy_on(cross_entropy, logits, labels,
-                            "cross_entropy when the true class's probability underflows (row 0's loss is 800)")
+                            "cross_entropy when the true class's probability underflows (row 0's loss is 800)",
+                            if_not_finite="log-of-softmax")
+    rng = np.random.default_rng(seed)
+    logits, labels = _huge_logits(rng, 4, 5)
+    _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on random huge logits (around +1000)")
     logits, labels = _logits_and_labels(rng, 1, 5)
     _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on a batch of one")
     logits, labels = _logits_and_labels(rng, 8, 3)
@@ -154,38 +222,62 @@ def check_cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
                             "cross_entropy on float32 logits", rtol=1e-5, atol=1e-6)
 
 
+def check_cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
+    """Hidden check: rows at very different scales, huge and very negative logits, a true-class
+    probability that underflows, a batch of one, float32."""
+    _on_its_own("cross_entropy", _cross_entropy_edge_cases, cross_entropy, seed)
+
+
 # --- cross_entropy_grad ----------------------------------------------------------------------------
 
-def _check_cross_entropy_grad_on(grad: Callable, logits, labels, what, rtol=1e-7, atol=1e-12):
+def _check_cross_entropy_grad_on(grad: Callable, logits, labels, what, rtol=1e-7, atol=1e-12,
+                                 if_not_finite: str | None = None):
     result = as_numeric_array(call_unchanged(grad, what, logits, labels), what)
     expected = ref.cross_entropy_grad(logits, labels)
     naive = (_softmax_without_max(logits) - ref.one_hot(labels, logits.shape[1])) / len(labels)
-    assert_close(result, expected, what, rtol=rtol, atol=atol,
+    assert_close(result, expected, what, rtol=rtol, atol=atol, if_not_finite=if_not_finite,
                  mistakes=_gradient_mistakes(expected, len(labels), naive))
 
 
-def check_cross_entropy_grad(cross_entropy_grad: Callable) -> None:
-    """Visible check of ``cross_entropy_grad(logits, labels)`` against autograd: (N, C)."""
+def _cross_entropy_grad_visible(cross_entropy_grad: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     logits, labels = _logits_and_labels(rng, 6, 4)
     _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
                                  "cross_entropy_grad on random logits (6, 4)")
 
 
-def check_cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> None:
-    """Hidden check: huge logits, underflow, a batch of one, float32, no mutation."""
-    rng = np.random.default_rng(seed)
-    logits, labels = _huge_logits(rng, 4, 5)
+def check_cross_entropy_grad(cross_entropy_grad: Callable) -> None:
+    """Visible check of ``cross_entropy_grad(logits, labels)`` against autograd: (N, C)."""
+    _on_its_own("cross_entropy_grad", _cross_entropy_grad_visible, cross_entropy_grad)
+
+
+def _cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> None:
+    logits, labels = _rows_apart_logits()
     _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
-                                 "cross_entropy_grad on huge logits (around +1000)")
+                                 "cross_entropy_grad on rows at very different scales (around 700 and -50)",
+                                 if_not_finite="global-max-subtraction")
+    for offset, about in ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)")):
+        logits, labels = _shifted_logits(offset)
+        _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels, f"cross_entropy_grad on {about}",
+                                     if_not_finite="no-max-subtraction")
     logits, labels = _underflow_logits()
     _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
                                  "cross_entropy_grad when a probability underflows")
+    rng = np.random.default_rng(seed)
+    logits, labels = _huge_logits(rng, 4, 5)
+    _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
+                                 "cross_entropy_grad on random huge logits (around +1000)")
     logits, labels = _logits_and_labels(rng, 1, 6)
     _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels, "cross_entropy_grad on a batch of one")
     logits, labels = _logits_and_labels(rng, 7, 3)
     _check_cross_entropy_grad_on(cross_entropy_grad, logits.astype(np.float32), labels,
                                  "cross_entropy_grad on float32 logits", rtol=1e-5, atol=1e-7)
+
+
+def check_cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> None:
+    """Hidden check: rows at very different scales, huge and very negative logits, underflow, a batch
+    of one, float32, no mutation."""
+    _on_its_own("cross_entropy_grad", _cross_entropy_grad_edge_cases, cross_entropy_grad, seed)
 
 
 # --- softmax_jacobian ------------------------------------------------------------------------------
@@ -199,25 +291,48 @@ def _check_jacobian_on(softmax_jacobian: Callable, y: np.ndarray, what: str, rto
                            "no-max-subtraction": np.full_like(expected, np.nan)})
 
 
-def check_softmax_jacobian(softmax_jacobian: Callable) -> None:
-    """Visible check of ``softmax_jacobian(y)``: (C,) -> (C, C), J[i, j] = dsigma_i/dy_j."""
+def _softmax_jacobian_visible(softmax_jacobian: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     _check_jacobian_on(softmax_jacobian, rng.normal(size=4), "softmax_jacobian on a random y of shape (4,)")
 
 
-def check_softmax_jacobian_edge_cases(softmax_jacobian: Callable, seed: int) -> None:
-    """Hidden check: huge logits, a single class, float32, no mutation."""
+def check_softmax_jacobian(softmax_jacobian: Callable) -> None:
+    """Visible check of ``softmax_jacobian(y)``: (C,) -> (C, C), J[i, j] = dsigma_i/dy_j."""
+    _on_its_own("softmax_jacobian", _softmax_jacobian_visible, softmax_jacobian)
+
+
+def _softmax_jacobian_edge_cases(softmax_jacobian: Callable, seed: int) -> None:
+    for offset, about in ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)")):
+        _check_jacobian_on(softmax_jacobian, _shifted_logits(offset)[0][0], f"softmax_jacobian on {about}")
+    _check_jacobian_on(softmax_jacobian, _underflow_logits()[0][0],
+                       "softmax_jacobian when a probability underflows, y = [800, 0, 1]")
+    _check_jacobian_on(softmax_jacobian, np.array([2.5]), "softmax_jacobian of a single class (C = 1)")
     rng = np.random.default_rng(seed)
     _check_jacobian_on(softmax_jacobian, rng.normal(size=5) + 1000.0,
-                       "softmax_jacobian on huge logits (around +1000)")
-    _check_jacobian_on(softmax_jacobian, np.array([2.5]), "softmax_jacobian of a single class (C = 1)")
+                       "softmax_jacobian on random huge logits (around +1000)")
     _check_jacobian_on(softmax_jacobian, rng.normal(size=3).astype(np.float32),
                        "softmax_jacobian on float32 logits", rtol=1e-5, atol=1e-7)
 
 
+def check_softmax_jacobian_edge_cases(softmax_jacobian: Callable, seed: int) -> None:
+    """Hidden check: huge and very negative logits, an underflowing probability, a single class,
+    float32, no mutation."""
+    _on_its_own("softmax_jacobian", _softmax_jacobian_edge_cases, softmax_jacobian, seed)
+
+
 # --- linear_softmax_loss_and_grads -----------------------------------------------------------------
 
-def _check_linear_on(function: Callable, x, W, b, labels, what, rtol=1e-7, atol=1e-12):
+def _linear_loss_mistakes(scores: np.ndarray, labels: np.ndarray, expected_loss: float, no_bias_loss: float):
+    """What known mistakes give as the loss for ``scores`` (N, C) and ``labels`` (N,)."""
+    cross_entropy = _cross_entropy_mistakes(scores, labels)
+    # log-of-softmax before no-max-subtraction: both give inf when a probability underflows
+    return {"log-of-softmax": cross_entropy["log-of-softmax"],
+            "no-max-subtraction": cross_entropy["no-max-subtraction"], "no-bias": no_bias_loss,
+            "sum-instead-of-mean": expected_loss * len(labels), "sign-flip": -expected_loss}
+
+
+def _check_linear_on(function: Callable, x, W, b, labels, what, rtol=1e-7, atol=1e-12,
+                     if_not_finite: str | None = None):
     result = call_unchanged(function, what, x, W, b, labels)
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         fail(what, f"must return a tuple (loss, dW, db); got {type(result).__name__}"
@@ -225,13 +340,12 @@ def _check_linear_on(function: Callable, x, W, b, labels, what, rtol=1e-7, atol=
     loss, dW, db = result
     expected_loss, expected_dW, expected_db = ref.linear_softmax_loss_and_grads(x, W, b, labels)
     n = len(labels)
-    no_bias_loss = ref.cross_entropy(x @ W.T, labels)
-    assert_close(loss, expected_loss, f"{what}, the loss", rtol=rtol, atol=atol,
-                 mistakes={"no-bias": no_bias_loss, "sum-instead-of-mean": expected_loss * n,
-                           "sign-flip": -expected_loss})
-    assert_close(dW, expected_dW, f"{what}, dW", rtol=rtol, atol=atol,
+    scores = x @ W.T + b
+    assert_close(loss, expected_loss, f"{what}, the loss", rtol=rtol, atol=atol, if_not_finite=if_not_finite,
+                 mistakes=_linear_loss_mistakes(scores, labels, expected_loss, ref.cross_entropy(x @ W.T, labels)))
+    assert_close(dW, expected_dW, f"{what}, dW", rtol=rtol, atol=atol, if_not_finite=if_not_finite,
                  mistakes=_gradient_mistakes(expected_dW, n))
-    assert_close(db, expected_db, f"{what}, db", rtol=rtol, atol=atol,
+    assert_close(db, expected_db, f"{what}, db", rtol=rtol, atol=atol, if_not_finite=if_not_finite,
                  mistakes=_gradient_mistakes(expected_db, n))
 
 
@@ -240,25 +354,52 @@ def _linear_problem(rng: np.random.Generator, n: int, d: int, c: int, scale: flo
     return x, rng.normal(scale=scale, size=(c, d)), rng.normal(size=c), rng.integers(0, c, size=n)
 
 
-def check_linear_softmax_loss_and_grads(function: Callable) -> None:
-    """Visible check of ``linear_softmax_loss_and_grads(x, W, b, labels)`` against autograd."""
+def _linear_with_scores(logits: np.ndarray, labels: np.ndarray, bias: float = 0.0):
+    """A fixed classifier whose scores are ``logits`` (N, C) + ``bias``: x = logits, W = I (C, C),
+    b = bias in every class. Returns x, W, b, labels."""
+    c = logits.shape[1]
+    return logits.copy(), np.eye(c), np.full(c, bias), labels
+
+
+def _linear_visible(function: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     _check_linear_on(function, *_linear_problem(rng, 5, 6, 3),
                      "linear_softmax_loss_and_grads with x (5, 6), W (3, 6), b (3,)")
 
 
-def check_linear_softmax_loss_and_grads_edge_cases(function: Callable, seed: int) -> None:
-    """Hidden check: huge scores, a batch of one, D == C, no mutation of x, W or b."""
+def check_linear_softmax_loss_and_grads(function: Callable) -> None:
+    """Visible check of ``linear_softmax_loss_and_grads(x, W, b, labels)`` against autograd."""
+    _on_its_own("linear_softmax_loss_and_grads", _linear_visible, function)
+
+
+def _linear_edge_cases(function: Callable, seed: int) -> None:
+    # Fixed scores, each failing one numerical mistake only, in an order that names it.
+    logits, labels = _shifted_logits(0.0)
+    for bias, about in ((1000.0, "around +1000 (b = 1000)"), (-1000.0, "around -1000 (b = -1000)")):
+        _check_linear_on(function, *_linear_with_scores(logits, labels, bias),
+                         f"linear_softmax_loss_and_grads with W = I and scores {about}",
+                         if_not_finite="no-max-subtraction")
+    _check_linear_on(function, *_linear_with_scores(*_rows_apart_logits()),
+                     "linear_softmax_loss_and_grads with W = I and rows of scores at very different scales "
+                     "(around 700 and -50)", if_not_finite="global-max-subtraction")
+    _check_linear_on(function, *_linear_with_scores(*_underflow_logits()),
+                     "linear_softmax_loss_and_grads with W = I and a true class whose probability underflows "
+                     "(scores [800, 0, 1], label 1)", if_not_finite="log-of-softmax")
     rng = np.random.default_rng(seed)
     _check_linear_on(function, *_linear_problem(rng, 6, 4, 5, scale=400.0),
                      "linear_softmax_loss_and_grads with huge scores (|W| around 400)")
-    # Scores of either sign can stay inside exp's range for some seeds; a bias of 1000 always overflows.
     x, W, b, labels = _linear_problem(rng, 5, 4, 3)
     _check_linear_on(function, x, W, b + 1000.0, labels,
-                     "linear_softmax_loss_and_grads with scores around +1000 (a bias of 1000)")
+                     "linear_softmax_loss_and_grads with random scores around +1000 (a bias of 1000)")
     _check_linear_on(function, *_linear_problem(rng, 1, 7, 3), "linear_softmax_loss_and_grads on a batch of one")
     _check_linear_on(function, *_linear_problem(rng, 8, 4, 4),
                      "linear_softmax_loss_and_grads with a square W (4, 4)")
+
+
+def check_linear_softmax_loss_and_grads_edge_cases(function: Callable, seed: int) -> None:
+    """Hidden check: scores around +1000 and -1000, rows at very different scales, a true class whose
+    probability underflows, huge random scores, a batch of one, D == C, no mutation of x, W or b."""
+    _on_its_own("linear_softmax_loss_and_grads", _linear_edge_cases, function, seed)
 
 
 # --- numerical_gradient ----------------------------------------------------------------------------

@@ -10,24 +10,13 @@ W (out, in), so a linear layer computes ``out = x @ W.T + b``.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run torch on one thread: the tensors here are tiny, and waking a second thread for each operation
-    costs up to tens of milliseconds when the machine's cores are busy (e.g. a class being graded)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+from autograder.reference import one_thread
 
 
 def _float64(array: np.ndarray, requires_grad: bool = False) -> torch.Tensor:
@@ -36,7 +25,7 @@ def _float64(array: np.ndarray, requires_grad: bool = False) -> torch.Tensor:
 
 
 def _forward(function: Callable, *inputs: np.ndarray, **kwargs) -> np.ndarray:
-    with torch.no_grad(), _one_thread():
+    with torch.no_grad(), one_thread():
         return function(*map(_float64, inputs), **kwargs).numpy()
 
 
@@ -46,7 +35,7 @@ def _grads(function: Callable, inputs: tuple[np.ndarray, ...], dout: np.ndarray,
     Returns a tuple of float64 arrays, one per input, each shaped like its input.
     """
     tensors = [_float64(a, requires_grad=True) for a in inputs]
-    with _one_thread():
+    with one_thread():
         function(*tensors, **kwargs).backward(_float64(dout))
     return tuple(t.grad.numpy() for t in tensors)
 
@@ -141,7 +130,7 @@ PARAMETER_NAMES = ("W1", "b1", "W2", "b2")
 
 def two_layer_net_scores(x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
     """Scores relu(x W1^T + b1) W2^T + b2: x (N, D), W1 (H, D), b1 (H,), W2 (C, H), b2 (C,) -> (N, C)."""
-    with torch.no_grad(), _one_thread():
+    with torch.no_grad(), one_thread():
         return _two_layer_net(_float64(x), {k: _float64(params[k]) for k in PARAMETER_NAMES}).numpy()
 
 
@@ -153,7 +142,7 @@ def two_layer_net_loss_and_grads(x: np.ndarray, params: dict[str, np.ndarray],
     Returns (loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}), each gradient shaped like its parameter.
     """
     tensors = {k: _float64(params[k], requires_grad=True) for k in PARAMETER_NAMES}
-    with _one_thread():
+    with one_thread():
         scores = _two_layer_net(_float64(x), tensors)
         loss = F.cross_entropy(scores, torch.as_tensor(np.asarray(labels), dtype=torch.int64))
         loss.backward()

@@ -5,6 +5,10 @@ HINTS: dict[str, str] = {
     "no-max-subtraction": (
         "exp() of large logits overflows to inf, and inf / inf is NaN. Subtract each row's maximum "
         "from the logits before exponentiating: softmax(y - c) = softmax(y) for any constant c."),
+    "global-max-subtraction": (
+        "the logits were shifted by one maximum for the whole batch (y.max()) instead of each row's own. "
+        "A row far below the largest one then underflows: every exp() in it is 0, and 0 / 0 is NaN. "
+        "Subtract each row's maximum: y - y.max(axis=1, keepdims=True)."),
     "log-of-softmax": (
         "log(softmax(y)) takes the log of a probability that underflowed to 0, giving inf. Compute "
         "log-probabilities directly with log-sum-exp: log sigma(y)_i = y_i - max(y) - log sum_j exp(y_j - max(y))."),
