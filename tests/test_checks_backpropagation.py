@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from autograder.checks import backpropagation as checks
-from check_harness import (PASSES, Expect, TopicChecks, assert_fails_as, assert_outcome, case, fails,
-                           failure_message, not_implemented, returns_none, returns_strings)
+from check_harness import (PASSES, Expect, TopicChecks, assert_fails_as, assert_fails_for_every_seed,
+                           assert_outcome, case, fails, failure_message, not_implemented, returns_none,
+                           returns_strings)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/03-backpropagation/backpropagation.ipynb"
@@ -180,19 +181,23 @@ def max_pool2d_backward_masks(dout, cache):
     return dx
 
 
-def _two_layer_net(x, params, labels, *, relu_mask=lambda h: h > 0, stable=True, mean=True,
-                   dW1_transposed=False, db1_summed=True, grads_as="dict"):
-    """A student's two-layer network written out in full; the keyword arguments switch in mistakes."""
+def _two_layer_net(x, params, labels, *, relu_mask=lambda h: h > 0, shift="row", log_of_softmax=False,
+                   mean=True, dW1_transposed=False, db1_summed=True, grads_as="dict"):
+    """A student's two-layer network written out in full; the keyword arguments switch in mistakes.
+
+    shift: what is subtracted from the scores before exp(): "row" (each row's maximum), "batch" (one
+    maximum for the whole batch) or None; log_of_softmax: the log taken of the probabilities."""
     W1, b1, W2, b2 = (params[k] for k in ("W1", "b1", "W2", "b2"))
     n = len(labels)
     h = x @ W1.T + b1
     a = np.maximum(h, 0)
     scores = a @ W2.T + b2
-    if stable:
-        shifted = scores - scores.max(axis=1, keepdims=True)
+    shifted = {"row": scores - scores.max(axis=1, keepdims=True), "batch": scores - scores.max(),
+               None: scores}[shift]
+    if log_of_softmax:  # the softmax from its formula, then its log
+        log_probs = np.log(np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True))
+    else:
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    else:  # the softmax straight from its formula, then its log
-        log_probs = np.log(np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True))
     probs = np.exp(log_probs)
     losses = -log_probs[np.arange(n), labels]
     dscores = probs.copy()
@@ -437,6 +442,17 @@ def max_pool2d_backward_assigns(dout, cache):
     return dx
 
 
+def max_pool2d_backward_argmax_assigned(dout, cache):  # real students' code: dx[argmax] = dout
+    x, k, s = cache
+    dx = np.zeros(x.shape)
+    for i, j, window in _windows(x, k, s):
+        for n in range(x.shape[0]):
+            for c in range(x.shape[1]):
+                p, q = np.unravel_index(np.argmax(x[window][n, c]), (k, k))
+                dx[n, c, i * s + p, j * s + q] = dout[n, c, i, j]
+    return dx
+
+
 def max_pool2d_backward_local_only(dout, cache):
     x, k, s = cache
     dx = np.zeros(x.shape)
@@ -625,7 +641,11 @@ WRONG = [
     case("max_pool2d", (max_pool2d_forward, max_pool2d_backward_all_ties), PASSES,
          fails("max-pool-ties", "x (2, 2, 4, 4) with tied maxima"), "max_pool2d-gradient-to-every-tied-maximum"),
     case("max_pool2d", (max_pool2d_forward, max_pool2d_backward_assigns), PASSES,
-         fails("pool-gradient-overwritten", "kernel_size=3, stride=1"), "max_pool2d-overlapping-windows-assigned"),
+         fails("pool-gradient-overwritten", "maximum of two overlapping windows"),
+         "max_pool2d-overlapping-windows-assigned"),
+    case("max_pool2d", (max_pool2d_forward, max_pool2d_backward_argmax_assigned), PASSES,
+         fails("max-pool-argmax-overwritten", "maximum of two overlapping windows"),
+         "max_pool2d-argmax-assigned"),
     case("max_pool2d", (max_pool2d_forward, max_pool2d_backward_local_only), fails("upstream-gradient-ignored"),
          fails("upstream-gradient-ignored"), "max_pool2d-backward-ignores-dout"),
     case("max_pool2d", (max_pool2d_forward_reshape, max_pool2d_backward_reshape), PASSES,
@@ -655,8 +675,17 @@ WRONG = [
          fails("transposed-gradient"), "net-transposed-dW1"),
     case(NET, (net(mean=False),), fails("sum-instead-of-mean", "the loss"),
          fails("sum-instead-of-mean", "the loss"), "net-sum-instead-of-mean"),
-    case(NET, (net(stable=False),), PASSES, fails("no-max-subtraction", "huge scores"),
+    case(NET, (net(shift=None, log_of_softmax=True),), PASSES, fails("no-max-subtraction", "scores around +1000"),
          "net-softmax-without-max-subtraction"),
+    case(NET, (net(shift=None),), PASSES, fails("no-max-subtraction", "scores around +1000"),
+         "net-log-sum-exp-without-max-subtraction"),
+    # real students' code: one maximum for the whole batch, and the log of a probability
+    case(NET, (net(shift="batch", log_of_softmax=True),), PASSES,
+         fails("global-max-subtraction", "x = [[1000, 999], [1, 2]]"), "net-batch-max-and-log-of-softmax"),
+    case(NET, (net(shift="batch"),), PASSES, fails("global-max-subtraction", "very different scales"),
+         "net-batch-max-subtraction"),
+    case(NET, (net(log_of_softmax=True),), PASSES, fails("log-of-softmax", "probability underflows"),
+         "net-log-of-softmax"),
     case(NET, (net(db1_summed=False),),
          fails("bias-gradient-not-summed", "db1: expected an array of shape (7,), got shape (5, 7)"),
          fails("bias-gradient-not-summed"), "net-db1-not-summed"),
@@ -677,6 +706,11 @@ def test_hidden_check_on_wrong_implementation(name, functions, visible, hidden):
     assert_fails_as(hidden_check(name), hidden, *functions)
 
 
+@pytest.mark.parametrize("name, functions, visible, hidden", WRONG)
+def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, functions, visible, hidden):
+    assert_fails_for_every_seed(lambda seed: hidden_check(name, seed), hidden, *functions)
+
+
 def test_every_function_has_at_least_two_wrong_implementations():
     counts = {name: sum(case.values[0] == name for case in WRONG) for name in NAMES}
     assert min(counts.values()) >= 2, counts
@@ -686,6 +720,60 @@ def test_every_hint_of_the_topic_is_recognised_by_some_wrong_implementation():
     from autograder.checks.hints import backpropagation as topic
     named = {expect.mistake for case in WRONG for expect in case.values[2:4] if isinstance(expect, Expect)}
     assert set(topic.HINTS) <= named, set(topic.HINTS) - named
+
+
+# === one mistake, one penalty =========================================================================
+
+LINEAR_TRANSPOSED_DW = {"linear_backward": linear_backward_transposed_dW}
+RELU_ONE_AT_ZERO = {"relu_backward": lambda dout, x: dout * (x >= 0)}
+
+
+@pytest.mark.parametrize("mistakes", [
+    pytest.param(LINEAR_TRANSPOSED_DW, id="linear-transposed-dW"),
+    pytest.param(RELU_ONE_AT_ZERO, id="relu-gradient-1-at-zero"),
+    pytest.param({"linear_forward": not_implemented, "relu_forward": not_implemented,
+                  "relu_backward": not_implemented}, id="layers-not-implemented"),
+])
+def test_a_wrong_layer_costs_only_its_own_tests(mistakes):
+    # the solution's network calls the student's layers: with wrong ones in the notebook, it is still
+    # checked with the reference's, and the notebook is left as it was
+    network = solution_functions(NOTEBOOK).two_layer_net_loss_and_grads
+    network.__globals__.update(mistakes)
+    visible_check(NET)(network)
+    for seed in (None, *OTHER_SEEDS):
+        hidden_check(NET, seed)(network)
+    assert {name: network.__globals__[name] for name in mistakes} == mistakes
+
+
+def test_a_network_that_relies_on_its_own_caches_passes_too():
+    # this network reads its own layers' caches (dicts), which the reference's layers do not return:
+    # checked again with the student's own layers, it passes
+    namespace = {"np": np}
+    exec('''
+def linear_forward(x, W, b):
+    return x @ W.T + b, {"x": x, "W": W}
+
+
+def relu_forward(x):
+    return np.maximum(x, 0), {"mask": x > 0}
+
+
+def two_layer_net_loss_and_grads(x, params, labels):
+    h, cache1 = linear_forward(x, params["W1"], params["b1"])
+    a, relu_cache = relu_forward(h)
+    scores, cache2 = linear_forward(a, params["W2"], params["b2"])
+    n = len(labels)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    dscores = np.exp(log_probs)
+    dscores[np.arange(n), labels] -= 1
+    dscores /= n
+    dh = (dscores @ cache2["W"]) * relu_cache["mask"]
+    return -log_probs[np.arange(n), labels].mean(), {"W1": dh.T @ cache1["x"], "b1": dh.sum(axis=0),
+                                                     "W2": dscores.T @ cache2["x"], "b2": dscores.sum(axis=0)}
+''', namespace)
+    visible_check(NET)(namespace[NET])
+    hidden_check(NET)(namespace[NET])
 
 
 # === broken in ways that have nothing to do with the maths ===========================================

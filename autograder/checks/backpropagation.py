@@ -9,8 +9,15 @@ student's backward and compares the gradients with autograd's, all in float64.
 ``check_<layer>_edge_cases(forward, backward, seed)`` is the hidden test: strides and paddings other than
 the defaults, non-square inputs and kernels, overlapping windows, ties in max pooling, exact zeros at the
 ReLU's kink, extreme values for sigmoid and tanh, a batch of one, and inputs and ``dout`` that must not
-be modified. The two-layer network has ``check_two_layer_net_loss_and_grads(fn)`` and its ``_edge_cases``.
-Each failure names a known mistake when it recognises one.
+be modified. The two-layer network has ``check_two_layer_net_loss_and_grads(fn)`` and its ``_edge_cases``,
+whose fixed inputs come first, the same for every student (scores around +1000 and -1000, rows at very
+different scales, a true class whose probability underflows), each failing one numerical mistake only, so
+that the mistake named does not depend on the seed. Each failure names a known mistake when it
+recognises one.
+
+One mistake, one penalty: the network is checked with the reference's linear and ReLU layers in place of
+the student's (:func:`autograder.compare.run_with_reference_helpers`), so a wrong layer costs only that
+layer's tests.
 """
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from autograder.compare import (assert_close, assert_floating, assert_unchanged, as_numeric_array,
-                                call_student, fail)
+                                call_student, fail, run_with_reference_helpers)
 from autograder.reference import backpropagation as ref
 
 VISIBLE_SEED = 0
@@ -341,7 +348,22 @@ def _max_pool_mistakes(x, dout, k, s):
         "max-pool-gradient-spread": _window_gradient(x, dout, k, s, whole_window),
         "max-pool-ties": _window_gradient(x, dout, k, s, all_tied_maxima),
         "pool-gradient-overwritten": _window_gradient(x, dout, k, s, first_maximum, accumulate=False),
+        "max-pool-argmax-overwritten": _argmax_assigned(x, dout, k, s),
     }
+
+
+def _argmax_assigned(x, dout, k, s):
+    """dx of ``dx[argmax of each window] = dout``: an entry that is the maximum of several overlapping
+    windows keeps the last window's gradient instead of their sum. x (N, C, H, W) -> (N, C, H, W)."""
+    n, c = x.shape[:2]
+    dx = np.zeros(x.shape)
+    samples, channels = np.ogrid[:n, :c]
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = x[:, :, i * s:i * s + k, j * s:j * s + k].reshape(n, c, k * k)
+            rows, cols = np.unravel_index(window.argmax(axis=2), (k, k))
+            dx[samples, channels, i * s + rows, j * s + cols] = dout[:, :, i, j]
+    return dx
 
 
 def _avg_pool_mistakes(x, dout, k, s):
@@ -381,12 +403,18 @@ def check_max_pool2d(max_pool2d_forward: Callable, max_pool2d_backward: Callable
 
 def check_max_pool2d_edge_cases(max_pool2d_forward: Callable, max_pool2d_backward: Callable,
                                 seed: int) -> None:
-    """Hidden check: ties (PyTorch routes the gradient to the first maximum in row-major order),
-    overlapping windows (stride < kernel_size), sizes the windows do not divide; no mutation."""
+    """Hidden check: one entry the maximum of several overlapping windows (its gradient is their sum),
+    ties (PyTorch routes the gradient to the first maximum in row-major order), overlapping windows
+    (stride < kernel_size), sizes the windows do not divide; no mutation."""
     rng = np.random.default_rng(seed)
     check = _check_pool_on
     ties = rng.integers(0, 3, size=(2, 2, 4, 4)).astype(float)
     check("max_pool2d", max_pool2d_forward, max_pool2d_backward, ties, "x (2, 2, 4, 4) with tied maxima", rng)
+    # 9 is the maximum of two overlapping windows, 5 of one only (a window assigned whole zeroes it)
+    shared_maximum = np.array([[[[1.0, 5.0, 9.0, 2.0, 3.0], [0.0, 0.5, 1.5, 2.5, 0.2]]]])
+    check("max_pool2d", max_pool2d_forward, max_pool2d_backward, shared_maximum,
+          "x (1, 1, 2, 5) whose largest entry is the maximum of two overlapping windows", rng,
+          kernel_size=2, stride=1)
     check("max_pool2d", max_pool2d_forward, max_pool2d_backward, rng.normal(size=(1, 2, 5, 6)),
           "random x (1, 2, 5, 6)", rng, kernel_size=3, stride=1)
     ties = rng.integers(0, 2, size=(1, 2, 4, 5)).astype(float)
@@ -450,7 +478,9 @@ def _loss_mistakes(scores, labels, expected_loss, no_bias_scores):
             "no-bias": -_log_softmax(no_bias_scores)[rows, labels].mean()}
 
 
-def _check_two_layer_net_on(function, x, params, labels, about):
+def _check_two_layer_net_on(function, x, params, labels, about, if_not_finite: str | None = None):
+    """if_not_finite: the mistake to name when the loss or a gradient is NaN or infinite (for fixed
+    inputs that only that mistake overflows or underflows on)."""
     what = f"two_layer_net_loss_and_grads on {about}"
     arrays = [x] + [params[k] for k in ref.PARAMETER_NAMES]
     before = [a.copy() for a in arrays]
@@ -461,7 +491,7 @@ def _check_two_layer_net_on(function, x, params, labels, about):
     n = len(labels)
     scores = ref.two_layer_net_scores(x, params)
     no_bias = ref.two_layer_net_scores(x, {**params, "b2": np.zeros_like(params["b2"])})
-    assert_close(loss, expected_loss, f"{what}, the loss",
+    assert_close(loss, expected_loss, f"{what}, the loss", if_not_finite=if_not_finite,
                  mistakes=_loss_mistakes(scores, labels, expected_loss, no_bias))
     if not isinstance(grads, dict):
         fail(what, f"must return its gradients as a dict with keys {', '.join(ref.PARAMETER_NAMES)}; "
@@ -483,7 +513,7 @@ def _check_two_layer_net_on(function, x, params, labels, about):
             mistakes["bias-gradient-not-summed"] = np.zeros(wrong_shape)
         actual = as_numeric_array(grads[name], grad_what)
         assert_floating(actual, grad_what)
-        assert_close(actual, expected, grad_what, mistakes=mistakes)
+        assert_close(actual, expected, grad_what, mistakes=mistakes, if_not_finite=if_not_finite)
 
 
 def _two_layer_net_problem(rng, n, d, hidden, c, w2_scale=1.0):
@@ -494,16 +524,58 @@ def _two_layer_net_problem(rng, n, d, hidden, c, w2_scale=1.0):
     return x, params, rng.integers(0, c, size=n)
 
 
-def check_two_layer_net_loss_and_grads(function: Callable) -> None:
-    """Visible check of linear-ReLU-linear-softmax cross-entropy: loss and gradients against autograd."""
+def _identity_net(x: list, labels: list, b2: float = 0.0):
+    """A fixed two-layer net whose hidden units and scores are relu(x) (+ b2): W1 = W2 = I (2, 2),
+    b1 = 0. x: two rows of two numbers. Returns x (2, 2), params, labels (2,)."""
+    params = {"W1": np.eye(2), "b1": np.zeros(2), "W2": np.eye(2), "b2": np.full(2, b2)}
+    return np.array(x, dtype=np.float64), params, np.array(labels)
+
+
+# The reference's linear and ReLU layers, with the solution's caches, lent to the student's network.
+def _reference_linear_forward(x, W, b):
+    return ref.linear(x, W, b), (x, W)
+
+
+def _reference_linear_backward(dout, cache):
+    x, W = cache
+    return ref.linear_grads(x, W, np.zeros(len(W)), dout)
+
+
+def _reference_relu_forward(x):
+    return ref.relu(x), x
+
+
+def _reference_relu_backward(dout, cache):
+    return ref.relu_grad(cache, dout)
+
+
+REFERENCE_LAYERS = {"linear_forward": _reference_linear_forward, "linear_backward": _reference_linear_backward,
+                    "relu_forward": _reference_relu_forward, "relu_backward": _reference_relu_backward}
+
+
+def _two_layer_net_visible(function: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     _check_two_layer_net_on(function, *_two_layer_net_problem(rng, 5, 6, 7, 3),
                             "x (5, 6), W1 (7, 6), W2 (3, 7)")
 
 
-def check_two_layer_net_loss_and_grads_edge_cases(function: Callable, seed: int) -> None:
-    """Hidden check: hidden units exactly at the ReLU's kink, huge scores, a batch of one, square
-    weights (a transposed gradient has the right shape); x and params left unchanged."""
+def check_two_layer_net_loss_and_grads(function: Callable) -> None:
+    """Visible check of linear-ReLU-linear-softmax cross-entropy: loss and gradients against autograd,
+    with the reference's linear and ReLU layers in place of the student's."""
+    run_with_reference_helpers(_two_layer_net_visible, function, REFERENCE_LAYERS)
+
+
+def _two_layer_net_edge_cases(function: Callable, seed: int) -> None:
+    # Fixed inputs, each failing one numerical mistake only, in an order that names it.
+    for b2, about in ((1000.0, "scores around +1000 (b2 = 1000)"), (-1000.0, "scores around -1000 (b2 = -1000)")):
+        _check_two_layer_net_on(function, *_identity_net([[1.0, -2.0], [3.0, 1.0]], [0, 1], b2),
+                                f"W1 = W2 = I and {about}", if_not_finite="no-max-subtraction")
+    _check_two_layer_net_on(function, *_identity_net([[1000.0, 999.0], [1.0, 2.0]], [0, 1]),
+                            "W1 = W2 = I and rows of scores at very different scales, x = [[1000, 999], [1, 2]]",
+                            if_not_finite="global-max-subtraction")
+    _check_two_layer_net_on(function, *_identity_net([[800.0, 1.0], [1.0, 2.0]], [1, 1]),
+                            "W1 = W2 = I and a true class whose probability underflows, x = [[800, 1], [1, 2]], "
+                            "labels [1, 1]", if_not_finite="log-of-softmax")
     rng = np.random.default_rng(seed)
     x, params, labels = _two_layer_net_problem(rng, 4, 5, 6, 3)
     x[0] = 0.0
@@ -511,7 +583,15 @@ def check_two_layer_net_loss_and_grads_edge_cases(function: Callable, seed: int)
     _check_two_layer_net_on(function, x, params, labels, "a sample whose hidden units are exactly 0")
     x, params, labels = _two_layer_net_problem(rng, 6, 4, 5, 4, w2_scale=20.0)
     params["b2"] += 1000.0  # exp(score) overflows; the probabilities stay far from uniform
-    _check_two_layer_net_on(function, x, params, labels, "huge scores (b2 around 1000)")
+    _check_two_layer_net_on(function, x, params, labels, "random huge scores (b2 around 1000)")
     _check_two_layer_net_on(function, *_two_layer_net_problem(rng, 1, 3, 4, 2), "a batch of one")
     _check_two_layer_net_on(function, *_two_layer_net_problem(rng, 5, 4, 4, 4),
                             "square weights W1 (4, 4), W2 (4, 4)")
+
+
+def check_two_layer_net_loss_and_grads_edge_cases(function: Callable, seed: int) -> None:
+    """Hidden check: scores around +1000 and -1000, rows at very different scales, a true class whose
+    probability underflows, hidden units exactly at the ReLU's kink, random huge scores, a batch of one,
+    square weights (a transposed gradient has the right shape); x and params left unchanged. The
+    reference's linear and ReLU layers stand in for the student's."""
+    run_with_reference_helpers(_two_layer_net_edge_cases, function, REFERENCE_LAYERS, seed)

@@ -47,6 +47,10 @@ HINTS: dict[str, str] = {
     "pool-gradient-overwritten": (
         "when stride < kernel_size the windows overlap and an input entry gets gradient from several windows: "
         "add each window's gradient into dx (+=) instead of assigning it (=), or the last window wins."),
+    "max-pool-argmax-overwritten": (
+        "dx[argmax position] = dout assigns the gradient: where windows overlap (stride < kernel_size) one "
+        "entry can be the maximum of several windows, and then only the last window's gradient is kept. "
+        "It must get the sum of them all: dx[argmax position] += dout."),
     "avg-pool-not-divided": (
         "average pooling divides by the window size: out = window.sum() / kernel_size**2, so each entry of "
         "a window gets dout / kernel_size**2 of its gradient."),
