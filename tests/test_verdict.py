@@ -1,7 +1,8 @@
 """Verdicts of the pristine grader (:func:`grade_notebook`) on honest submissions of assignment
 02-softmax-cross-entropy: the same scores as nbgrader's own autograde (tests/test_grading_round_trip.py),
 per-test messages with the recognised mistake and its hint, hidden tests kept hidden, hidden inputs
-seeded per student, and flags for review. Submissions are the committed release filled in.
+seeded per student, and flags for review; and, for 03-backpropagation, a network that takes the log of a
+softmax shifted by the batch's maximum. Submissions are the committed release filled in.
 """
 from __future__ import annotations
 
@@ -87,19 +88,91 @@ def test_untouched_release_gets_zero_saying_not_implemented(tmp_path):
 
 
 def test_typical_mistake_scores_as_nbgrader_does(tmp_path):
-    # tests/test_grading_round_trip.py: nbgrader gives carol 13 of 21, test_softmax 1, test_softmax_hidden 0
+    # tests/test_grading_round_trip.py: nbgrader gives carol 19 of 21, test_softmax 1, test_softmax_hidden 0;
+    # the later functions that call her softmax are checked with the reference's in the sandbox too
     verdict = grade(tmp_path, "carol", {"softmax": SOFTMAX_WITHOUT_MAX})
-    assert verdict.score == 13.0
-    lost = {t.grade_id for t in verdict.tests if not t.passed}
-    assert lost == {"test_softmax_hidden", "test_cross_entropy_grad_hidden", "test_softmax_jacobian_hidden",
-                    "test_linear_softmax_loss_and_grads_hidden"}
+    assert verdict.score == 19.0
+    assert {t.grade_id for t in verdict.tests if not t.passed} == {"test_softmax_hidden"}
 
 
 def test_deleted_tests_and_two_mistakes_score_as_nbgrader_does(tmp_path):
-    # nbgrader (with add_missing_cells) gives erin 6 of 21
+    # nbgrader (with add_missing_cells) gives erin 15 of 21: the softmax and cross_entropy tests only
     notebook = filled_release(RELEASE, SOURCE, {"softmax": UNIFORM_SOFTMAX, "cross_entropy": CROSS_ENTROPY_SUM})
     notebook.cells = [c for c in notebook.cells if c.id not in ("test_softmax", "test_softmax_hidden")]
-    assert grade(tmp_path, "erin", notebook=notebook).score == 6.0
+    verdict = grade(tmp_path, "erin", notebook=notebook)
+    assert verdict.score == 15.0
+    assert {t.grade_id for t in verdict.tests if not t.passed} == {
+        "test_softmax", "test_softmax_hidden", "test_cross_entropy", "test_cross_entropy_hidden"}
+
+
+def test_a_function_missing_from_the_submission_costs_only_its_own_tests(tmp_path):
+    # softmax's cell does not even compile; the functions that call softmax get the reference's
+    verdict = grade(tmp_path, "gina", {"softmax": "def softmax(y)\n    return y\n"})
+    assert verdict.score == 18.0
+    assert {t.grade_id for t in verdict.tests if not t.passed} == {"test_softmax", "test_softmax_hidden"}
+
+
+LINEAR_LOG_OF_SOFTMAX = '''
+def linear_softmax_loss_and_grads(x, W, b, labels):
+    n = len(labels)
+    probs = softmax(x @ W.T + b)
+    dscores = (probs - one_hot(labels, len(b))) / n
+    return -np.log(probs[np.arange(n), labels]).mean(), dscores.T @ x, dscores.sum(axis=0)
+'''
+
+
+NET_SOURCE = ROOT / "solutions" / "03-backpropagation" / "backpropagation.ipynb"
+NET_RELEASE = ROOT / "exercises" / "03-backpropagation" / "backpropagation.ipynb"
+# real students' code: one maximum for the whole batch, then the log of a probability
+NET_BATCH_MAX_LOG_OF_SOFTMAX = '''
+def two_layer_net_loss_and_grads(x, params, labels):
+    hidden, cache1 = linear_forward(x, params["W1"], params["b1"])
+    activations, relu_cache = relu_forward(hidden)
+    scores, cache2 = linear_forward(activations, params["W2"], params["b2"])
+    n = len(labels)
+    e = np.exp(scores - np.max(scores))
+    probs = e / e.sum(axis=1, keepdims=True)
+    dscores = probs.copy()
+    dscores[np.arange(n), labels] -= 1
+    dactivations, dW2, db2 = linear_backward(dscores / n, cache2)
+    _, dW1, db1 = linear_backward(relu_backward(dactivations, relu_cache), cache1)
+    return -np.log(probs[np.arange(n), labels]).mean(), {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+'''
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_batch_maximum_in_the_network_is_caught_and_named_whatever_the_student(tmp_path, seed):
+    notebook = filled_release(NET_RELEASE, NET_SOURCE, {"two_layer_net_loss_and_grads": NET_BATCH_MAX_LOG_OF_SOFTMAX,
+                                                        "relu": RELU_ONE_AT_ZERO})
+    verdict = grade_notebook(NET_SOURCE, submit(tmp_path, f"ivan{seed}", notebook), seed=seed, limits=LIMITS)
+    tests = by_id(verdict)
+    hidden = tests["test_two_layer_net_loss_and_grads_hidden"]
+    assert (hidden.passed, hidden.mistake) == (False, "global-max-subtraction")
+    assert "x = [[1000, 999], [1, 2]]" in hidden.message
+    # the ReLU's mistake costs the ReLU's hidden test only, not the network's visible one
+    assert tests["test_relu_hidden"].mistake == "relu-subgradient-at-zero"
+    assert tests["test_two_layer_net_loss_and_grads"].passed
+    assert verdict.score == verdict.max_score - 4
+
+
+RELU_ONE_AT_ZERO = '''
+def relu_forward(x):
+    return np.maximum(x, 0), x
+
+
+def relu_backward(dout, x):
+    return dout * (x >= 0)
+'''
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_log_of_softmax_in_the_classifier_is_caught_and_named_whatever_the_student(tmp_path, seed):
+    verdict = by_id(grade(tmp_path, f"hugo{seed}", {"linear_softmax_loss_and_grads": LINEAR_LOG_OF_SOFTMAX},
+                          seed=seed))
+    assert verdict["test_linear_softmax_loss_and_grads"].passed
+    hidden = verdict["test_linear_softmax_loss_and_grads_hidden"]
+    assert (hidden.passed, hidden.mistake) == (False, "log-of-softmax")
+    assert "probability underflows" in hidden.message
 
 
 def test_failed_tests_name_the_mistake_and_give_its_hint(tmp_path):
@@ -135,16 +208,25 @@ def test_hidden_tests_reveal_neither_their_source_nor_their_inputs(tmp_path):
     assert quoted["test_softmax_hidden"].message.endswith(f"raised ValueError: {HIDDEN_MESSAGE}")
 
 
+SOFTMAX_WRONG_ON_ONE_ROW = '''
+def softmax(y):
+    e = np.exp(y - y.max(axis=1, keepdims=True))
+    return e / e.sum(axis=0 if len(y) == 1 else 1, keepdims=True)
+'''
+
+
 def test_hidden_inputs_are_seeded_per_student(tmp_path):
     assert student_seed(1, "test_softmax_hidden") != student_seed(2, "test_softmax_hidden")
     assert student_seed(1, "test_softmax_hidden") != student_seed(1, "test_one_hot_hidden")
     messages = {}
     for seed in (1, 2, 1):
-        verdict = grade(tmp_path, f"carol{seed}", {"softmax": SOFTMAX_WITHOUT_MAX}, seed=seed)
-        assert verdict.score == 13.0
+        verdict = grade(tmp_path, f"carol{seed}", {"softmax": SOFTMAX_WRONG_ON_ONE_ROW}, seed=seed)
+        assert verdict.score == 19.0
+        # fails on the random batch of one, after the fixed inputs: the message quotes a random value
         message = by_id(verdict)["test_softmax_hidden"].message
+        assert message.startswith("softmax(y) on a batch of one")
         assert messages.setdefault(seed, message) == message  # the same student: the same inputs
-    assert messages[1] != messages[2]  # another student: other huge logits
+    assert messages[1] != messages[2]  # another student: other logits
 
 
 @pytest.mark.parametrize("imports, flag", [
@@ -156,7 +238,7 @@ def test_hidden_inputs_are_seeded_per_student(tmp_path):
 ])
 def test_solutions_importing_torch_or_autograder_are_flagged(tmp_path, imports, flag):
     verdict = grade(tmp_path, "flagged", {"softmax": imports + SOFTMAX_WITHOUT_MAX})
-    assert flag in verdict.flags and verdict.score == 13.0
+    assert flag in verdict.flags and verdict.score == 19.0
 
 
 def test_magics_and_cells_the_student_added_run_as_in_jupyter(tmp_path):

@@ -152,6 +152,20 @@ class RemoteFunction(RemoteObject):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._endpoint.call(self._id, args, kwargs)
 
+    def with_names(self, names: dict[str, Callable]) -> Callable:
+        """This function as called with ``names`` (this side's functions, e.g. the reference's
+        ``cross_entropy``) bound in the other side's namespace during each call, through the
+        ``call_with_names`` function the other side lent (see :mod:`autograder.grading.student_runner`).
+        Without one, calling it is calling this function."""
+        call_with_names = self._endpoint.call_with_names
+        if call_with_names is None:
+            return self
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return call_with_names(names, self, list(args), kwargs)
+        call.__name__ = self.__name__
+        return call
+
     def __repr__(self) -> str:
         return f"<remote function {self.__name__}>"
 
@@ -168,6 +182,8 @@ class Endpoint:
         only (set in the grader, where checks pass throw-away lambdas).
     deadline: the time.monotonic() by which every answer must have arrived (None: wait forever).
     hide_messages: replace the message of every exception the other side reports (hidden tests).
+    call_with_names: the other side's ``call_with_names(names, function, args, kwargs)``, when it lent
+        one (the sandbox does): calls its ``function`` with ``names`` bound in its namespace.
     """
 
     def __init__(self, channel: Channel, *, catch: type[BaseException] = Exception,
@@ -177,6 +193,7 @@ class Endpoint:
         self.exports: dict[int, Callable] = {}
         self.deadline: float | None = None
         self.hide_messages = False
+        self.call_with_names: RemoteFunction | None = None
         self._next_id = 0
         self._depth = 0
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import autograder
-from autograder.grading.rpc import Channel, Endpoint, PeerLost, ProtocolError
+from autograder.grading.rpc import Channel, Endpoint, PeerLost, ProtocolError, RemoteFunction
 
 UID_BASE = 1_900_000_000  # sandbox uids are UID_BASE + slot; no real account should use this range
 UID_SLOTS = 4096
@@ -174,6 +174,9 @@ class Sandbox:
                 and all(isinstance(m, str) for m in ready["imported"])):
             raise ProtocolError("an invalid list of the names the cells defined")
         run.values, run.imported = ready["values"], ready["imported"]
+        if not isinstance(ready.get("call_with_names"), RemoteFunction):
+            raise ProtocolError("no call_with_names function among what the cells defined")
+        self.endpoint.call_with_names = ready["call_with_names"]
         return run
 
     def output_tail(self) -> str:

@@ -5,7 +5,11 @@ Started by :mod:`autograder.grading.sandbox` as
 resource limits, says ``hello``, receives the code cells to run (``run``), runs them one by one as a
 notebook would (an exception ends that cell, not the run, and is reported), reports after each cell
 (``cell``), then reports the names the cells defined and the flagged packages they imported
-(``ready``), and answers calls of the student's functions until the grader closes the pipe.
+(``ready``) with a function of its own, ``call_with_names``, and answers calls of the student's
+functions until the grader closes the pipe. Through ``call_with_names`` the grader calls a student's
+function with the reference's versions of other functions bound in the notebook's namespace (a check of
+``linear_softmax_loss_and_grads`` lends the reference ``cross_entropy``), so that a mistake in one
+function costs only that function's tests.
 
 Nothing here is trusted by the grader: the student's code runs in this process and may change
 anything in it; what comes out is only plain data (see :mod:`autograder.grading.rpc`).
@@ -18,6 +22,7 @@ import resource
 import sys
 import types
 
+from autograder.compare import names_bound
 from autograder.grading.rpc import Channel, Endpoint, NotPlainData
 
 MAX_SHARED_BYTES = 1 << 20  # a global variable larger than this is not sent to the grader
@@ -101,6 +106,15 @@ def shared_names(namespace: dict, endpoint: Endpoint) -> dict:
     return values
 
 
+def calling_with_names(namespace: dict):
+    """``call_with_names(names, function, args, kwargs)``: call ``function(*args, **kwargs)`` with
+    ``names`` (name -> the grader's function) bound in ``namespace`` meanwhile, then restored."""
+    def call_with_names(names: dict, function, args: list, kwargs: dict):
+        with names_bound(namespace, names):
+            return function(*args, **kwargs)
+    return call_with_names
+
+
 def main(argv: list[str]) -> None:
     read_fd, write_fd, limits = int(argv[1]), int(argv[2]), json.loads(argv[3])
     limit_resources(limits)
@@ -120,7 +134,8 @@ def main(argv: list[str]) -> None:
         endpoint.send("cell", {"label": label, "error": error})
     imported = sorted({name.split(".")[0] for name in set(sys.modules) - modules_before}
                       & set(request["flag_modules"]))
-    endpoint.send("ready", {"values": shared_names(namespace, endpoint), "imported": imported})
+    endpoint.send("ready", {"values": shared_names(namespace, endpoint), "imported": imported,
+                            "call_with_names": calling_with_names(namespace)})
     endpoint.serve_forever()
 
 
