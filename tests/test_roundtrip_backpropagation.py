@@ -2,7 +2,8 @@
 generate_assignment, autograde several submissions, generate_feedback and export, with exact scores.
 
 Eight cells of 3 points (1 visible + 2 hidden): seven forward/backward pairs and the two-layer network,
-which calls the student's own linear and ReLU layers, so a mistake there costs the network's points too.
+which is checked with the reference's linear and ReLU layers in place of the student's, so a mistake in a
+layer costs that layer's points only.
 """
 from __future__ import annotations
 
@@ -101,23 +102,24 @@ def test_release_has_stubs_and_no_hidden_tests(course):
 
 def test_exact_scores(course):
     assert course.max_score() == MAX_SCORE
-    # carol's transposed dW fails the linear layer and the network built on it (2 x 3 points), and her
-    # sigmoid overflows only on the hidden |x| = 1000 (2 points); dave's average pooling forgets to divide
-    # and his max pooling spreads the gradient (2 x 3 points), and his ReLU passes the gradient at x == 0,
-    # which only the hidden tests of the ReLU and of the network probe (2 x 2 points).
-    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 16.0, "dave": 14.0}
+    # carol's transposed dW fails the linear layer (3 points; the network, built on it, gets the reference's
+    # layers), and her sigmoid overflows only on the hidden |x| = 1000 (2 points); dave's average pooling
+    # forgets to divide and his max pooling spreads the gradient (2 x 3 points), and his ReLU passes the
+    # gradient at x == 0, which only the ReLU's hidden test probes (2 points).
+    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 19.0, "dave": 16.0}
 
 
 def test_mistakes_cost_the_expected_cells(course):
     carol = course.cell_scores("carol")
-    assert carol["test_linear"] == 0 and carol["test_two_layer_net_loss_and_grads"] == 0
+    assert carol["test_linear"] == 0 and carol["test_two_layer_net_loss_and_grads"] == 1
+    assert carol["test_two_layer_net_loss_and_grads_hidden"] == 2
     assert carol["test_sigmoid"] == 1 and carol["test_sigmoid_hidden"] == 0
     assert carol["test_relu"] == 1 and carol["test_relu_hidden"] == 2
     dave = course.cell_scores("dave")
     assert dave["test_avg_pool2d"] == 0 and dave["test_avg_pool2d_hidden"] == 0
     assert dave["test_max_pool2d"] == 0 and dave["test_max_pool2d_hidden"] == 0
     assert dave["test_relu"] == 1 and dave["test_relu_hidden"] == 0
-    assert dave["test_two_layer_net_loss_and_grads"] == 1 and dave["test_two_layer_net_loss_and_grads_hidden"] == 0
+    assert dave["test_two_layer_net_loss_and_grads"] == 1 and dave["test_two_layer_net_loss_and_grads_hidden"] == 2
 
 
 def test_export_csv_matches_gradebook(course):
