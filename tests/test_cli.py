@@ -93,7 +93,8 @@ def test_autograde_puts_each_kinds_score_in_the_gradebook(course, runs):
         totals = {s.student.id: s.score for s in gradebook.assignment_submissions(ASSIGNMENT)}
         dkim = gradebook.find_submission_notebook(NB, ASSIGNMENT, "dkim")
         assert all(grade.auto_score is None and grade.needs_manual_grade for grade in dkim.grades)
-    assert totals == {"jdoe": 21.0, "bsmith": 0.0, "alee": 13.0, "dkim": 0.0, "fmoe": 9.0}
+    # a wrong softmax costs softmax's own points only: the functions calling it get the reference's
+    assert totals == {"jdoe": 21.0, "bsmith": 0.0, "alee": 19.0, "dkim": 0.0, "fmoe": 18.0}
 
 
 def test_a_second_autograde_grades_nothing(runs):
@@ -106,7 +107,7 @@ def test_a_second_autograde_grades_nothing(runs):
 def test_status_counts_collected_graded_and_ungradable(runs):
     row = next(line for line in runs["status"].stdout.splitlines() if line.startswith(ASSIGNMENT)).split()
     # submitted, not submitted, graded, ungradable, flagged, to grade, mean over the 4 graded
-    assert row[1:8] == ["5", "1", "4", "1", "1", "0", "10.75"]
+    assert row[1:8] == ["5", "1", "4", "1", "1", "0", "14.50"]
 
 
 def test_export_tells_a_real_zero_from_a_notebook_that_could_not_be_graded(course, runs):
@@ -122,7 +123,7 @@ def test_export_tells_a_real_zero_from_a_notebook_that_could_not_be_graded(cours
     assert {r["points"] for r in by_student["dkim"]} == {""}
     assert by_student["dkim"][0]["reason"].startswith("corrupt notebook")
     assert {(r["status"], r["points"]) for r in by_student["enot"]} == {("not submitted", "0.0")}
-    assert sum(float(r["points"]) for r in by_student["alee"]) == 13.0
+    assert sum(float(r["points"]) for r in by_student["alee"]) == 19.0
     softmax_hidden = next(r for r in by_student["alee"] if r["test"] == "test_softmax_hidden")
     assert softmax_hidden["mistake"] == "no-max-subtraction" and softmax_hidden["max_points"] == "2.0"
     assert "imports autograder" in by_student["fmoe"][0]["flags"]
@@ -131,8 +132,8 @@ def test_export_tells_a_real_zero_from_a_notebook_that_could_not_be_graded(cours
 def test_feedback_gives_hints_and_never_hidden_tests_or_flags(course, runs):
     assert runs["feedback"].returncode == 0 and "wrote 5 feedback files" in runs["feedback"].stdout
     alee = (course / "feedback" / "alee" / ASSIGNMENT / f"{NB}.html").read_text()
-    assert "Score: 13 / 21" in alee and "no-max-subtraction" in alee and "Subtract each row" in alee
-    assert alee.count('class="passed">passed') == 10 and alee.count('class="failed">failed') == 4
+    assert "Score: 19 / 21" in alee and "no-max-subtraction" in alee and "Subtract each row" in alee
+    assert alee.count('class="passed">passed') == 13 and alee.count('class="failed">failed') == 1
     dkim = (course / "feedback" / "dkim" / ASSIGNMENT / f"{NB}.html").read_text()
     assert "could not be graded (corrupt notebook" in dkim
     fmoe = (course / "feedback" / "fmoe" / ASSIGNMENT / f"{NB}.html").read_text()
