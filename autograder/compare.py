@@ -174,7 +174,8 @@ def with_helpers(function: Callable, helpers: Mapping[str, Callable]) -> Callabl
     return call
 
 
-def run_with_reference_helpers(check: Callable, function: Callable, helpers: Mapping[str, Callable], *args: Any) -> None:
+def run_with_reference_helpers(check: Callable, function: Callable, helpers: Mapping[str, Callable],
+                               *args: Any) -> None:
     """Run ``check(function, *args)`` so that a mistake in another function costs only that function's
     own tests: ``function`` is first called with the reference's ``helpers`` in place of the student's
     functions of those names (see :func:`with_helpers`). Should that fail, the check runs again with the

@@ -433,7 +433,8 @@ WRONG = [
     case("softmax", softmax_float32, fails(None, "returned dtype float32 for float64 input"),
             fails(None, "lost precision"), "softmax-float32-for-float64-input"),
     case("softmax", softmax_global_max, PASSES,
-            fails("global-max-subtraction", "rows at very different scales"), "softmax-global-max-instead-of-row-max"),
+            fails("global-max-subtraction", "rows at very different scales"),
+            "softmax-global-max-instead-of-row-max"),
     case("softmax", softmax_sum_over_columns, fails(None, "values differ"),
             fails(None, "values differ"), "softmax-normalises-columns"),
     case("softmax", softmax_no_keepdims, fails(None, "raised ValueError"),
@@ -559,7 +560,8 @@ def uniform_softmax(y):
 
 @pytest.mark.parametrize("mistakes", [
     pytest.param({"softmax": softmax_no_max_subtraction}, id="softmax-without-max"),
-    pytest.param({"softmax": uniform_softmax, "cross_entropy": cross_entropy_sum}, id="uniform-softmax-summed-loss"),
+    pytest.param({"softmax": uniform_softmax, "cross_entropy": cross_entropy_sum},
+                 id="uniform-softmax-summed-loss"),
     pytest.param({"softmax": not_implemented, "one_hot": one_hot_off_by_one,
                   "cross_entropy": not_implemented, "cross_entropy_grad": grad_sign_flip},
                  id="helpers-wrong-or-missing"),

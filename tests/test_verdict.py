@@ -140,10 +140,20 @@ def two_layer_net_loss_and_grads(x, params, labels):
 '''
 
 
+RELU_ONE_AT_ZERO = '''
+def relu_forward(x):
+    return np.maximum(x, 0), x
+
+
+def relu_backward(dout, x):
+    return dout * (x >= 0)
+'''
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_batch_maximum_in_the_network_is_caught_and_named_whatever_the_student(tmp_path, seed):
-    notebook = filled_release(NET_RELEASE, NET_SOURCE, {"two_layer_net_loss_and_grads": NET_BATCH_MAX_LOG_OF_SOFTMAX,
-                                                        "relu": RELU_ONE_AT_ZERO})
+    notebook = filled_release(NET_RELEASE, NET_SOURCE, {
+        "two_layer_net_loss_and_grads": NET_BATCH_MAX_LOG_OF_SOFTMAX, "relu": RELU_ONE_AT_ZERO})
     verdict = grade_notebook(NET_SOURCE, submit(tmp_path, f"ivan{seed}", notebook), seed=seed, limits=LIMITS)
     tests = by_id(verdict)
     hidden = tests["test_two_layer_net_loss_and_grads_hidden"]
@@ -153,16 +163,6 @@ def test_batch_maximum_in_the_network_is_caught_and_named_whatever_the_student(t
     assert tests["test_relu_hidden"].mistake == "relu-subgradient-at-zero"
     assert tests["test_two_layer_net_loss_and_grads"].passed
     assert verdict.score == verdict.max_score - 4
-
-
-RELU_ONE_AT_ZERO = '''
-def relu_forward(x):
-    return np.maximum(x, 0), x
-
-
-def relu_backward(dout, x):
-    return dout * (x >= 0)
-'''
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -11,8 +11,8 @@ mistake when it recognises one.
 
 One mistake, one penalty: a function that may call the student's earlier functions (the classifier calls
 ``cross_entropy``, ``cross_entropy_grad`` calls ``softmax``) is checked with the reference's versions of
-those in their place (:func:`autograder.compare.run_with_reference_helpers`), so a wrong ``softmax`` costs only
-``softmax``'s tests.
+those in their place (:func:`autograder.compare.run_with_reference_helpers`), so a wrong ``softmax``
+costs only ``softmax``'s tests.
 """
 from __future__ import annotations
 
@@ -66,6 +66,10 @@ def _rows_apart_logits():
     (exp(700) < the largest float64); shifted by the batch's maximum, row 1 underflows to 0 / 0 = NaN.
     So only a shift by one maximum for the whole batch fails here."""
     return np.array([[700.0, 699.0, 698.0], [-50.0, -49.0, -48.0]]), np.array([2, 0])
+
+
+# The offsets of _shifted_logits, and how the checks describe them.
+SHIFTS = ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)"))
 
 
 def _shifted_logits(offset: float):
@@ -139,7 +143,7 @@ def check_softmax_edge_cases(softmax: Callable, seed: int) -> None:
     y, _ = _rows_apart_logits()
     _check_softmax_on(softmax, y, "softmax(y) on rows at very different scales (around 700 and -50)",
                       1e-7, 1e-12, if_not_finite="global-max-subtraction")
-    for offset, about in ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)")):
+    for offset, about in SHIFTS:
         y, _ = _shifted_logits(offset)
         _check_softmax_on(softmax, y, f"softmax(y) on {about}", 1e-7, 1e-12, if_not_finite="no-max-subtraction")
     rng = np.random.default_rng(seed)
@@ -204,7 +208,7 @@ def _cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
     _check_cross_entropy_on(cross_entropy, logits, labels,
                             "cross_entropy on rows at very different scales (around 700 and -50)",
                             if_not_finite="global-max-subtraction")
-    for offset, about in ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)")):
+    for offset, about in SHIFTS:
         logits, labels = _shifted_logits(offset)
         _check_cross_entropy_on(cross_entropy, logits, labels, f"cross_entropy on {about}",
                                 if_not_finite="no-max-subtraction")
@@ -256,7 +260,7 @@ def _cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> N
     _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
                                  "cross_entropy_grad on rows at very different scales (around 700 and -50)",
                                  if_not_finite="global-max-subtraction")
-    for offset, about in ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)")):
+    for offset, about in SHIFTS:
         logits, labels = _shifted_logits(offset)
         _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels, f"cross_entropy_grad on {about}",
                                      if_not_finite="no-max-subtraction")
@@ -302,7 +306,7 @@ def check_softmax_jacobian(softmax_jacobian: Callable) -> None:
 
 
 def _softmax_jacobian_edge_cases(softmax_jacobian: Callable, seed: int) -> None:
-    for offset, about in ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)")):
+    for offset, about in SHIFTS:
         _check_jacobian_on(softmax_jacobian, _shifted_logits(offset)[0][0], f"softmax_jacobian on {about}")
     _check_jacobian_on(softmax_jacobian, _underflow_logits()[0][0],
                        "softmax_jacobian when a probability underflows, y = [800, 0, 1]")
