@@ -88,23 +88,25 @@ def _release(release: Path, source: Path, target: Path) -> None:
 KINDS = {
     "correct": Kind("correct", _filled(), (21.0,)),
     "untouched": Kind("wrong", _release, (0.0,)),
-    "no-max-subtraction": Kind("wrong", _filled({"softmax": NO_MAX_SUBTRACTION}), (13.0,)),
-    "summed-loss": Kind("wrong", _filled({"cross_entropy": SUMMED_LOSS}), (15.0,)),
-    "syntax-error": Kind("broken", _filled({"softmax": "def softmax(y)\n    return y\n"}), (9.0,)),
+    # a wrong or missing softmax or cross_entropy costs its own 2 or 3 points only: the functions that
+    # call it are checked with the reference's
+    "no-max-subtraction": Kind("wrong", _filled({"softmax": NO_MAX_SUBTRACTION}), (19.0,)),
+    "summed-loss": Kind("wrong", _filled({"cross_entropy": SUMMED_LOSS}), (18.0,)),
+    "syntax-error": Kind("broken", _filled({"softmax": "def softmax(y)\n    return y\n"}), (18.0,)),
     "corrupt-json": Kind("broken", _text('{"cells": ['), None),
     "empty-file": Kind("broken", _text(""), None),
-    "monkeypatch": Kind("malicious", _filled({"softmax": MONKEYPATCH}), (9.0,)),
-    "sys-exit": Kind("malicious", _filled({"softmax": "import sys\nsys.exit(0)\n"}), (9.0,)),
+    "monkeypatch": Kind("malicious", _filled({"softmax": MONKEYPATCH}), (18.0,)),
+    "sys-exit": Kind("malicious", _filled({"softmax": "import sys\nsys.exit(0)\n"}), (18.0,)),
     "read-solutions": Kind("malicious", _filled({"softmax": (
         "print(open('../../../solutions/02-softmax-cross-entropy/softmax_cross_entropy.ipynb').read())\n")}),
-        (9.0,)),
-    "fork-bomb": Kind("malicious", _filled({"softmax": "import os\nwhile True:\n    os.fork()\n"}), (9.0,), False),
-    "memory-bomb": Kind("malicious", _filled({"softmax": "x = [bytearray(10**8) for _ in range(100)]\n"}), (9.0,),
+        (18.0,)),
+    "fork-bomb": Kind("malicious", _filled({"softmax": "import os\nwhile True:\n    os.fork()\n"}), (18.0,), False),
+    "memory-bomb": Kind("malicious", _filled({"softmax": "x = [bytearray(10**8) for _ in range(100)]\n"}), (18.0,),
                         False),
     "output-flood": Kind("malicious", _filled({"softmax": "for i in range(10**6):\n    print('x' * 100)\n"}),
-                         (9.0,), False),
+                         (18.0,), False),
     # the cell that does not finish is skipped (after the 30 s limit) and flagged; the rest is graded
-    "infinite-loop": Kind("malicious", _filled({"softmax": "while True:\n    pass\n"}), (9.0,), False),
+    "infinite-loop": Kind("malicious", _filled({"softmax": "while True:\n    pass\n"}), (18.0,), False),
 }
 #: How many of each kind in 50 submissions (the batch repeats this mix).
 MIX = {"correct": 12, "untouched": 6, "no-max-subtraction": 6, "summed-loss": 6, "syntax-error": 2,
