@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import loss_functions as checks
-from check_harness import (BROKEN, PASSES, assert_fails_as, assert_outcome, case, Expect, fails,
-                           failure_message, TopicChecks)
+from check_harness import (BROKEN, PASSES, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case,
+                           Expect, fails, failure_message, TopicChecks)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/04-loss-functions/loss_functions.ipynb"
@@ -295,6 +295,10 @@ def cs_grad_at_kink(scores, labels):
     return _cs_grad(scores, labels, strict=False)
 
 
+def cs_grad_weston_watkins_sum(scores, labels):  # a +1 for every wrong class within the margin
+    return _ww_grad(scores, labels) / len(labels)
+
+
 def cs_grad_forgets_best_class(scores, labels):
     rows, _, margins = _cs_parts(scores, labels)
     grad = np.zeros(scores.shape)
@@ -443,7 +447,7 @@ WRONG = [
     case("multiclass_hinge_loss", ww_loss_cs231n, fails("ww-no-divide-by-C"), fails("ww-no-divide-by-C"),
          "multiclass_hinge_loss-no-1-over-C"),
     case("multiclass_hinge_loss", ww_loss_margin_ignored, fails("ww-margin-ignored", "margin=0.5"),
-         fails("ww-margin-ignored", "margin=2.5"), "multiclass_hinge_loss-margin-ignored"),
+         fails("ww-margin-ignored", "positive only for a margin above 1"), "multiclass_hinge_loss-margin-ignored"),
     case("multiclass_hinge_loss", ww_loss_sum, fails("sum-instead-of-mean"), fails("sum-instead-of-mean"),
          "multiclass_hinge_loss-sum-instead-of-mean"),
     case("multiclass_hinge_loss", ww_loss_no_clamp, fails("hinge-no-clamp"), fails("hinge-no-clamp"),
@@ -458,7 +462,7 @@ WRONG = [
     case("multiclass_hinge_grad", ww_grad_sign_flip, fails("loss-gradient-sign"), fails("loss-gradient-sign"),
          "multiclass_hinge_grad-sign-flip"),
     case("multiclass_hinge_grad", ww_grad_margin_ignored, fails("ww-margin-ignored", "margin=0.5"),
-         fails("ww-margin-ignored", "margin=2.5"), "multiclass_hinge_grad-margin-ignored"),
+         fails("ww-margin-ignored", "positive only for a margin above 1"), "multiclass_hinge_grad-margin-ignored"),
     case("multiclass_hinge_grad", ww_grad_sum, fails("sum-instead-of-mean"), fails("sum-instead-of-mean"),
          "multiclass_hinge_grad-sum-instead-of-mean"),
     # crammer_singer_hinge_loss
@@ -470,11 +474,16 @@ WRONG = [
          "crammer_singer_hinge_loss-sum-instead-of-mean"),
     case("crammer_singer_hinge_loss", cs_loss_no_clamp, fails("hinge-no-clamp"), fails("hinge-no-clamp"),
          "crammer_singer_hinge_loss-no-max-with-0"),
-    case("crammer_singer_hinge_loss", cs_loss_weston_watkins_sum, fails(None, "values differ"),
-         fails(None, "values differ"), "crammer_singer_hinge_loss-sums-every-wrong-class"),
+    case("crammer_singer_hinge_loss", cs_loss_weston_watkins_sum, fails("cs-sums-every-wrong-class"),
+         fails("cs-sums-every-wrong-class", "two wrong classes within the margin"),
+         "crammer_singer_hinge_loss-sums-every-wrong-class"),
     # crammer_singer_hinge_grad
     case("crammer_singer_hinge_grad", cs_grad_max_includes_true_class, fails("cs-max-includes-true-class"),
-         fails("cs-max-includes-true-class"), "crammer_singer_hinge_grad-max-over-all-classes"),
+         fails("cs-max-includes-true-class", "scores highest by less than 1"),
+         "crammer_singer_hinge_grad-max-over-all-classes"),
+    case("crammer_singer_hinge_grad", cs_grad_weston_watkins_sum, fails("cs-sums-every-wrong-class"),
+         fails("cs-sums-every-wrong-class", "two wrong classes within the margin"),
+         "crammer_singer_hinge_grad-sums-every-wrong-class"),
     case("crammer_singer_hinge_grad", cs_grad_divided_by_c, fails("cs-divided-by-C"), fails("cs-divided-by-C"),
          "crammer_singer_hinge_grad-divided-by-C"),
     case("crammer_singer_hinge_grad", cs_grad_sign_flip, fails("loss-gradient-sign"),
@@ -542,6 +551,11 @@ def test_visible_check_on_wrong_implementation(name, wrong, visible, hidden):
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
     assert_fails_as(hidden_check(name), hidden, wrong)
+
+
+@pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
+def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, wrong, visible, hidden):
+    assert_fails_for_every_seed(lambda seed: hidden_check(name, seed), hidden, wrong)
 
 
 def test_every_function_has_at_least_two_wrong_implementations():

@@ -69,6 +69,23 @@ def _on_margin_multiclass():
     return scores, np.array([0, 3, 2, 0])
 
 
+def _active_only_for_wide_margin():
+    """Scores (2, 4) and labels (2,) whose margin terms are all negative for margin 1 but four of them
+    positive for margin 2.5 (0.5, 1.0, 1.0, 1.25), none exactly 0 for either margin."""
+    scores = np.array([[2.0, 0.0, 0.5, -4.0],
+                       [0.0, 3.0, 1.5, 1.75]])
+    return scores, np.array([0, 1])
+
+
+def _close_call_multiclass():
+    """Scores (2, 4) and labels (2,): in row 0 the true class scores highest but by less than 1, and two
+    wrong classes are within the margin (1 - s_y + s_j = 0.5 and 0.25); in row 1 a wrong class scores
+    highest. No ties, no term exactly 0."""
+    scores = np.array([[1.0, 0.5, 0.25, -3.0],
+                       [0.0, 2.0, -1.0, 1.5]])
+    return scores, np.array([0, 3])
+
+
 def _regression_problem(rng: np.random.Generator, shape: tuple[int, ...], beta: float = 1.0):
     """pred and target of ``shape`` whose residuals r = pred - target lie half inside (0.1 beta to
     0.9 beta) and half outside (1.1 beta to 4 beta) the quadratic zone of smooth L1, none at a kink."""
@@ -213,13 +230,17 @@ def check_multiclass_hinge_loss(multiclass_hinge_loss: Callable) -> None:
 
 
 def check_multiclass_hinge_loss_edge_cases(multiclass_hinge_loss: Callable, seed: int) -> None:
-    """Hidden check: equal scores, terms exactly 0, another margin, two classes, a batch of one, float32."""
+    """Hidden check: equal scores, terms exactly 0, terms active only for margin 2.5 (fixed) and another
+    margin on random scores, two classes, a batch of one, float32."""
     rng = np.random.default_rng(seed)
     _check_ww_loss_on(multiclass_hinge_loss, np.zeros((3, 5)), np.array([0, 4, 2]),
                       "multiclass_hinge_loss with all scores 0 (each sample costs (C - 1) / C)")
     scores, labels = _on_margin_multiclass()
     _check_ww_loss_on(multiclass_hinge_loss, scores, labels,
                       "multiclass_hinge_loss with margin terms exactly 0")
+    _check_ww_loss_on(multiclass_hinge_loss, *_active_only_for_wide_margin(),
+                      "multiclass_hinge_loss with margin=2.5 on scores whose terms are positive only for "
+                      "a margin above 1", margin=2.5)
     scores, labels = _multiclass_problem(rng, 5, 6, scale=2.0)
     _check_ww_loss_on(multiclass_hinge_loss, scores, labels, "multiclass_hinge_loss with margin=2.5",
                       margin=2.5)
@@ -266,14 +287,17 @@ def check_multiclass_hinge_grad(multiclass_hinge_grad: Callable) -> None:
 
 
 def check_multiclass_hinge_grad_edge_cases(multiclass_hinge_grad: Callable, seed: int) -> None:
-    """Hidden check: subgradient 0 where a term is exactly 0, another margin, two classes, a batch of
-    one, float32."""
+    """Hidden check: subgradient 0 where a term is exactly 0, terms active only for margin 2.5 (fixed)
+    and another margin on random scores, two classes, a batch of one, float32."""
     rng = np.random.default_rng(seed)
     scores, labels = _on_margin_multiclass()
     _check_ww_grad_on(multiclass_hinge_grad, scores, labels,
                       "multiclass_hinge_grad with margin terms exactly 0 (subgradient 0 there)")
     _check_ww_grad_on(multiclass_hinge_grad, np.zeros((3, 5)), np.array([0, 4, 2]),
                       "multiclass_hinge_grad with all scores 0")
+    _check_ww_grad_on(multiclass_hinge_grad, *_active_only_for_wide_margin(),
+                      "multiclass_hinge_grad with margin=2.5 on scores whose terms are positive only for "
+                      "a margin above 1", margin=2.5)
     scores, labels = _multiclass_problem(rng, 5, 6, scale=2.0)
     _check_ww_grad_on(multiclass_hinge_grad, scores, labels, "multiclass_hinge_grad with margin=2.5",
                       margin=2.5)
@@ -306,7 +330,8 @@ def _cs_loss_mistakes(scores, labels) -> dict:
     with_true, _ = _cs_margins(scores, labels, include_true_class=True)
     return {"per-sample-loss": per_sample, "sum-instead-of-mean": per_sample.sum(),
             "cs-max-includes-true-class": np.maximum(with_true, 0).mean(),
-            "cs-divided-by-C": expected / scores.shape[1], "hinge-no-clamp": margins.mean()}
+            "cs-divided-by-C": expected / scores.shape[1], "hinge-no-clamp": margins.mean(),
+            "cs-sums-every-wrong-class": ref.multiclass_hinge_loss(scores, labels) * scores.shape[1]}
 
 
 def _check_cs_loss_on(loss: Callable, scores, labels, what, **tolerance):
@@ -323,12 +348,15 @@ def check_crammer_singer_hinge_loss(crammer_singer_hinge_loss: Callable) -> None
 
 
 def check_crammer_singer_hinge_loss_edge_cases(crammer_singer_hinge_loss: Callable, seed: int) -> None:
-    """Hidden check: margins exactly 0, every sample beyond the margin, two classes, a batch of one,
-    float32."""
+    """Hidden check: margins exactly 0, two wrong classes within the margin of a true class that scores
+    highest (fixed), every sample beyond the margin, two classes, a batch of one, float32."""
     rng = np.random.default_rng(seed)
     scores, labels = _on_margin_multiclass()
     _check_cs_loss_on(crammer_singer_hinge_loss, scores, labels,
                       "crammer_singer_hinge_loss with samples exactly on the margin")
+    _check_cs_loss_on(crammer_singer_hinge_loss, *_close_call_multiclass(),
+                      "crammer_singer_hinge_loss with two wrong classes within the margin and a true class "
+                      "that scores highest by less than 1")
     scores, labels = _multiclass_problem(rng, 5, 4)
     scores[np.arange(5), labels] += 10.0
     _check_cs_loss_on(crammer_singer_hinge_loss, scores, labels,
@@ -358,7 +386,8 @@ def _cs_grad_mistakes(scores, labels, expected) -> dict:
     n, c = scores.shape
     return {**_grad_mistakes(expected, n), "cs-divided-by-C": expected / c,
             "cs-max-includes-true-class": _cs_gradient(scores, labels, include_true_class=True),
-            "hinge-subgradient-at-kink": _cs_gradient(scores, labels, at_kink=True)}
+            "hinge-subgradient-at-kink": _cs_gradient(scores, labels, at_kink=True),
+            "cs-sums-every-wrong-class": ref.multiclass_hinge_grad(scores, labels) * c}
 
 
 def _check_cs_grad_on(grad: Callable, scores, labels, what, **tolerance):
@@ -375,11 +404,15 @@ def check_crammer_singer_hinge_grad(crammer_singer_hinge_grad: Callable) -> None
 
 
 def check_crammer_singer_hinge_grad_edge_cases(crammer_singer_hinge_grad: Callable, seed: int) -> None:
-    """Hidden check: subgradient 0 on the margin, all beyond it, two classes, a batch of one, float32."""
+    """Hidden check: subgradient 0 on the margin, two wrong classes within the margin of a true class that
+    scores highest (fixed), all beyond it, two classes, a batch of one, float32."""
     rng = np.random.default_rng(seed)
     scores, labels = _on_margin_multiclass()
     _check_cs_grad_on(crammer_singer_hinge_grad, scores, labels,
                       "crammer_singer_hinge_grad with samples exactly on the margin (subgradient 0)")
+    _check_cs_grad_on(crammer_singer_hinge_grad, *_close_call_multiclass(),
+                      "crammer_singer_hinge_grad with two wrong classes within the margin and a true class "
+                      "that scores highest by less than 1")
     scores, labels = _multiclass_problem(rng, 5, 4)
     scores[np.arange(5), labels] += 10.0
     _check_cs_grad_on(crammer_singer_hinge_grad, scores, labels,

@@ -35,6 +35,9 @@ HINTS: dict[str, str] = {
     "cs-divided-by-C": (
         "the Crammer-Singer loss has no 1/C: only one wrong class (the best-scoring one) enters each "
         "sample's loss. The 1/C is torch's convention for the Weston-Watkins sum."),
+    "cs-sums-every-wrong-class": (
+        "that sums the hinge terms of every wrong class (the Weston-Watkins loss); Crammer-Singer takes "
+        "only the best-scoring wrong class: max(0, 1 - y_true + max_{j != true} y_j)."),
     "l2-grad-missing-2": (
         "d/dy (y - t)^2 = 2 (y - t): the factor 2 is missing."),
     "smooth-l1-beta-ignored": (
