@@ -16,8 +16,8 @@ import torch
 
 from autograder.checks import image_classification as checks
 from autograder.reference import image_classification as ref
-from check_harness import (BROKEN, PASSES, assert_fails_as, assert_outcome, case, fails,
-                           failure_message, TopicChecks)
+from check_harness import (BROKEN, PASSES, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case,
+                           fails, failure_message, TopicChecks)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/01-image-classification/image_classification.ipynb"
@@ -170,6 +170,10 @@ def flatten_whole_batch(images):
     return images.ravel() / 255
 
 
+def flatten_squeezed(images):  # drops the batch axis of a batch of one
+    return np.squeeze(images.reshape(len(images), -1) / 255)
+
+
 def flatten_by_batch_max(images):
     return images.reshape(len(images), -1) / images.max()
 
@@ -190,6 +194,10 @@ def linear_weights_not_transposed(x, W, b):
 
 def linear_bias_per_row(x, W, b):
     return x @ W.T + b[:, None]
+
+
+def linear_squeezed(x, W, b):  # drops the batch axis of a batch of one
+    return np.squeeze(x @ W.T + b)
 
 
 def linear_float32(x, W, b):
@@ -287,6 +295,9 @@ WRONG = [
          fails(None, "lost precision"), "flatten-float32"),
     case("flatten_images", flatten_whole_batch, fails(None, "expected an array of shape (2, 60), got shape (120,)"),
          fails(None, "got shape"), "flatten-whole-batch-into-one-vector"),
+    case("flatten_images", flatten_squeezed, PASSES,
+         fails(None, "a batch of one non-square image (1, 3, 7, 3): expected an array of shape (1, 63), got "
+                     "shape (63,)"), "flatten-squeezes-a-batch-of-one"),
     case("flatten_images", flatten_by_batch_max, PASSES, fails("scaled-by-batch-max", "dark images"),
          "flatten-divides-by-batch-max"),
     # linear_scores
@@ -298,6 +309,9 @@ WRONG = [
          fails("weights-not-transposed", "N == D == C"), "linear-x-at-W"),
     case("linear_scores", linear_bias_per_row, fails(None, "raised ValueError"),
          fails("bias-wrong-axis", "N == D == C"), "linear-bias-along-rows"),
+    case("linear_scores", linear_squeezed, PASSES,
+         fails(None, "a batch of one, x (1, 5), W (3, 5): expected an array of shape (1, 3), got shape (3,)"),
+         "linear-squeezes-a-batch-of-one"),
     case("linear_scores", linear_float32, fails(None, "returned dtype float32 for float64 input"),
          fails(None, "lost precision"), "linear-float32"),
     # fc_parameter_count
@@ -344,6 +358,11 @@ def test_visible_check_on_wrong_implementation(name, wrong, visible, hidden):
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
     assert_fails_as(hidden_check(name), hidden, wrong)
+
+
+@pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
+def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, wrong, visible, hidden):
+    assert_fails_for_every_seed(lambda seed: hidden_check(name, seed), hidden, wrong)
 
 
 def test_every_function_has_at_least_two_wrong_implementations():
