@@ -19,8 +19,8 @@ import torch
 from autograder import optim_problems as problems
 from autograder.checks import optimizers as checks
 from autograder.reference import optimizers as ref
-from check_harness import (PASSES, assert_fails_as, assert_outcome, case, fails, failure_message,
-                           not_implemented, returns_none, TopicChecks)
+from check_harness import (PASSES, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case, fails,
+                           failure_message, not_implemented, returns_none, TopicChecks)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/05-optimizers/optimizers.ipynb"
@@ -469,6 +469,74 @@ def test_visible_check_on_wrong_implementation(name, wrong, visible, hidden):
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
     assert_fails_as(hidden_check(name), hidden, wrong)
+
+
+# The every-seed test runs each hidden check 200 times per wrong implementation. The torch references, the
+# torch steps minimize is given and the trajectories of the known mistakes do not depend on the function
+# checked, so it computes each of them once (on the same arguments they are the same) and runs only the
+# wrong implementation's own trajectories every time: 75 s instead of 150 s on one core.
+# (module, function, position of grad_fn among its arguments); a check's trajectory is memoised only
+# for its own step rules, the known mistakes, never for the function under test.
+MEMOISED = [(ref, "run_optimizer", 0), (ref, "lr_in_velocity_momentum", 0), (checks, "_sgd_trajectory", 1),
+            (checks, "_momentum_trajectory", 1), (checks, "_adam_trajectory", 1)]
+
+
+def _fingerprint(value) -> object:
+    """A hashable stand-in for an argument: an array by dtype, shape and bytes, a dict item by item."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.str, value.shape, value.tobytes()
+    if isinstance(value, dict):
+        return tuple(sorted((key, _fingerprint(item)) for key, item in value.items()))
+    return value
+
+
+def _memoised(function: Callable, grad_position: int, memo: dict) -> Callable:
+    """``function(*args)`` memoised on its arguments, ``args[grad_position]`` (the gradient function) by
+    its values at x0 (the next argument) and at x0 + 1."""
+    def call(*args, **kwargs):
+        if grad_position and getattr(args[0], "__module__", None) != checks.__name__:
+            return function(*args, **kwargs)  # the function under test
+        grad_fn, x0 = args[grad_position], np.asarray(args[grad_position + 1], dtype=np.float64)
+        key = (function.__name__, *map(_fingerprint, args[:grad_position]), _fingerprint(grad_fn(x0)),
+               _fingerprint(grad_fn(x0 + 1.0)), *map(_fingerprint, args[grad_position + 1:]),
+               _fingerprint(kwargs))
+        if key not in memo:
+            memo[key] = function(*args, **kwargs)
+        return memo[key]
+    return call
+
+
+def _memoised_step_rule(step_rule: Callable, memo: dict) -> Callable:
+    """``ref.step_rule``, whose steps (torch's, which ``minimize`` is given) are memoised on x, g and the
+    state (a dict of tensors)."""
+    def make(*rule_args, **rule_kwargs):
+        step = step_rule(*rule_args, **rule_kwargs)
+
+        def call(x, g, state):
+            tensors = None if state is None else {name: value.numpy() for name, value in state.items()}
+            key = ("step", rule_args, _fingerprint(rule_kwargs), _fingerprint(np.asarray(x)),
+                   _fingerprint(np.asarray(g)), _fingerprint(tensors))
+            if key not in memo:
+                memo[key] = step(x, g, state)
+            return memo[key]
+        return call
+    return make
+
+
+@pytest.fixture(scope="module")
+def trajectories_computed_once():
+    memo = {}
+    with pytest.MonkeyPatch.context() as patch:
+        for module, name, grad_position in MEMOISED:
+            patch.setattr(module, name, _memoised(getattr(module, name), grad_position, memo))
+        patch.setattr(ref, "step_rule", _memoised_step_rule(ref.step_rule, memo))
+        yield
+
+
+@pytest.mark.usefixtures("trajectories_computed_once")
+@pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
+def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, wrong, visible, hidden):
+    assert_fails_for_every_seed(lambda seed: hidden_check(name, seed), hidden, wrong)
 
 
 def test_every_function_has_at_least_two_wrong_implementations():
