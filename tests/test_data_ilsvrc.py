@@ -203,7 +203,7 @@ def test_the_command_line_prints_what_it_did_and_the_skipped_files(broken_root, 
             "--workers", "1"]
     assert cli(args) == 0
     out = capsys.readouterr().out
-    assert "ImageNet (ILSVRC-2012) subset, train: 6 images of 2 classes at 32 px" in out
+    assert "ImageNet (ILSVRC-2012) subset, real photographs, train: 6 images of 2 classes at 32 px" in out
     assert "(prepared;" in out and "kit fox 3, English setter 3" in out
     assert "skipped files: 3" in out
     assert f"train/{LECTURE_SYNSETS[0]}/cut.JPEG: OSError: image file is truncated" in out

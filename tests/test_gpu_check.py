@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from autograder.training import gpu_check, read_run
+from autograder.training.reference import COMPARED_SCHEDULES, SWEEP
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,8 @@ def test_the_tiny_check_runs_every_step_and_writes_its_figures(tmp_path, capsys)
     assert results["tiny"] is True and results["device"].startswith("cpu")
     assert [(t["size"], t["split"]) for t in results["preparation"]] == [(16, "train"), (16, "val"),
                                                                           (32, "train"), (32, "val")]
-    assert len(results["reference_runs"]) == 20 and set(results["targets"]) == set(gpu_check.TARGETS)
+    every_run = sum(len(lrs) for lrs in SWEEP.values()) + len(COMPARED_SCHEDULES)
+    assert len(results["reference_runs"]) == every_run and set(results["targets"]) == set(gpu_check.TARGETS)
     resnet = read_run(tmp_path / "runs" / "resnet.json")
     assert resnet["model"] == "resnet" and resnet["data"]["image_size"] == 32
     assert resnet["hyperparameters"]["schedule"] == "one-cycle"

@@ -90,7 +90,7 @@ def test_committed_confusion_matrix_is_the_best_runs(committed):
     matrix = np.array(committed["confusion"]["matrix"])
     classes = len(committed["data"]["class_names"])
     assert matrix.shape == (classes, classes) and matrix.sum() == committed["data"]["num_val"]
-    assert np.trace(matrix) / matrix.sum() == pytest.approx(committed["runs"][best]["final_val_accuracy"])
+    assert np.trace(matrix) / matrix.sum() == pytest.approx(committed["runs"][best]["final_val_accuracy"], abs=1e-4)
 
 
 def test_on_photographs_the_cnn_beats_the_linear_classifier(committed):
@@ -120,3 +120,37 @@ def test_the_gallery_shows_confident_mistakes_and_at_most_two_per_class():
 def test_rounded_keeps_significant_digits():
     values = rounded({"a": [123456.7, 0.000123456, 0.0, 3], "b": float("nan")}, 3)
     assert values["a"] == [123000.0, 0.000123, 0.0, 3] and np.isnan(values["b"])
+
+
+def test_resume_reuses_runs_trained_exactly_as_asked_and_retrains_the_others(tmp_path, monkeypatch):
+    from autograder.training import reference
+
+    arguments = ["--source", "synthetic", "--size", "16", "--per-class", "8", "--epochs", "1", "--batch-size", "16",
+                 "--out", str(tmp_path / "refs"), "--checkpoints", str(tmp_path / "checkpoints"), "--no-progress"]
+    main(arguments)
+    first = load_references(tmp_path / "refs")
+    trained = []
+    real_train = reference.train
+    monkeypatch.setattr(reference, "train", lambda *a, **k: trained.append(k["model_name"]) or real_train(*a, **k))
+    main([*arguments, "--resume"])
+    assert trained == [], "every run was already trained exactly so"
+    again = load_references(tmp_path / "refs")
+    assert again["sweep"] == first["sweep"] and "--resume" in again["command"]
+    main([*arguments, "--epochs", "2", "--resume"])  # another number of epochs: nothing is reusable
+    assert len(trained) == sum(len(lrs) for lrs in SWEEP.values()) + len(COMPARED_SCHEDULES)
+
+
+def test_what_the_capstone_chapter_says_about_the_committed_runs(committed):
+    """Chapter 07's claims, checked against the results it shows."""
+    def se_of_difference(a: float, b: float) -> float:
+        return np.sqrt((a * (1 - a) + b * (1 - b)) / committed["data"]["num_val"])
+
+    for (model, optimizer), lrs in SWEEP.items():  # every selected rate lies inside its grid
+        assert min(lrs) < committed["runs"][f"{model}-{optimizer}"]["lr"] < max(lrs), (model, optimizer)
+    linear = [committed["runs"][f"linear-{o}"]["final_val_accuracy"] for o in OPTIMIZER_NAMES]
+    assert max(linear) - min(linear) < 2 * se_of_difference(max(linear), min(linear))
+    by_schedule = {e["schedule"]: e["final_val_accuracy"] for e in committed["schedules"]["runs"]}
+    assert by_schedule["cosine"] > by_schedule["step"] > by_schedule["constant"]
+    assert by_schedule["cosine"] - by_schedule["constant"] > 3 * se_of_difference(by_schedule["cosine"],
+                                                                                  by_schedule["constant"])
+    assert by_schedule["cosine"] > max(e["final_val_accuracy"] for e in committed["runs"].values())
