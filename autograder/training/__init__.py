@@ -2,15 +2,18 @@
 
 One concept per module:
 
-- ``models``: the lecture's one-FC-layer softmax classifier and a small CNN (``build_model``).
+- ``models``: the lecture's one-FC-layer softmax classifier, a small CNN and a ResNet (``build_model``).
 - ``optimizers``: torch's SGD, momentum and Adam (``build_optimizer``), and ``StepRuleOptimizer``,
   which turns a numpy step rule from the optimizers chapter into a ``torch.optim.Optimizer``.
-- ``batches``: the subset held on the device as uint8; batched crop, flip and normalisation there.
+- ``batches``: the subset held on the device as uint8; batched crops, flips and normalisation there.
+- ``schedules``: learning-rate schedules (constant, step, cosine, one-cycle).
 - ``trainer``: ``train(model, optimizer, train_set, val_set, TrainConfig(...)) -> record``.
 - ``distributed``: several processes under ``torchrun`` (DistributedDataParallel).
 - ``metrics``: the JSON record of a run and its schema.
 - ``reference``: the reference runs (``python -m autograder.training.reference``) and reading their
   committed results (``load_references``).
+- ``figures``: the reference runs' figures (thumbnails, templates, accuracy curves, confusion, mistakes).
+- ``gpu_check``: the GPU run as one command (``python -m autograder.training.gpu_check``, ``make gpu-check``).
 
 Example (CPU, a few seconds)::
 

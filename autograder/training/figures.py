@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -183,7 +182,6 @@ def misclassified_figure(images: np.ndarray, labels: np.ndarray, probabilities: 
 def save_png(fig: Figure, path: Path) -> Path:
     """Save ``fig`` as a PNG with a 256-colour palette (photographs shrink to a third of the size,
     text and lines stay sharp); returns the path."""
-    matplotlib.use("Agg", force=False)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=fig.dpi)
     path.parent.mkdir(parents=True, exist_ok=True)
