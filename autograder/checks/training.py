@@ -19,8 +19,7 @@ Everything runs on one CPU thread: torch's second thread only slows operations t
 """
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder.compare import CheckFailure, assert_close, fail
+from autograder.reference import one_thread
 from autograder.reference import training as ref
 
 RTOL = 1e-10
@@ -36,17 +36,6 @@ VISIBLE_STEPS = 20
 HIDDEN_STEPS = 30
 ROWS = "(row k: all parameters, flattened, after k steps)"
 ACCURACY_MARGIN = 0.05
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one thread inside the block; the previous setting is restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _flat(params: list[torch.Tensor]) -> np.ndarray:
