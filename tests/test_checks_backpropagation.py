@@ -182,11 +182,12 @@ def max_pool2d_backward_masks(dout, cache):
 
 
 def _two_layer_net(x, params, labels, *, relu_mask=lambda h: h > 0, shift="row", log_of_softmax=False,
-                   mean=True, dW1_transposed=False, db1_summed=True, grads_as="dict"):
+                   mean=True, dW1_transposed=False, db1_summed=True, grads_as="dict", predictions_into_labels=False):
     """A student's two-layer network written out in full; the keyword arguments switch in mistakes.
 
     shift: what is subtracted from the scores before exp(): "row" (each row's maximum), "batch" (one
-    maximum for the whole batch) or None; log_of_softmax: the log taken of the probabilities."""
+    maximum for the whole batch) or None; log_of_softmax: the log taken of the probabilities;
+    predictions_into_labels: the labels array reused to hold the predicted classes (for an accuracy)."""
     W1, b1, W2, b2 = (params[k] for k in ("W1", "b1", "W2", "b2"))
     n = len(labels)
     h = x @ W1.T + b1
@@ -208,6 +209,8 @@ def _two_layer_net(x, params, labels, *, relu_mask=lambda h: h > 0, shift="row",
     grads = {"W1": x.T @ dh if dW1_transposed else dh.T @ x, "b1": dh.sum(axis=0) if db1_summed else dh,
              "W2": dscores.T @ a, "b2": dscores.sum(axis=0)}
     loss = losses.mean() if mean else losses.sum()
+    if predictions_into_labels:
+        labels[:] = scores.argmax(axis=1)
     if grads_as == "list":
         return loss, [grads[k] for k in ("W1", "b1", "W2", "b2")]
     if grads_as == "d-prefixed":
@@ -693,6 +696,9 @@ WRONG = [
          fails(None, "got list"), "net-gradients-as-a-list"),
     case(NET, (net(grads_as="d-prefixed"),), fails(None, "the gradients dict has no key 'W1', 'b1', 'W2', 'b2'"),
          fails(None, "no key 'W1'"), "net-gradient-keys-dW1"),
+    case(NET, (net(predictions_into_labels=True),),
+         fails("modified-input", "x (5, 6), W1 (7, 6), W2 (3, 7) (labels): modified its input array in place"),
+         fails("modified-input", "(labels): modified its input array in place"), "net-overwrites-labels"),
 ]
 
 

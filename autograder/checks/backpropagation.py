@@ -482,10 +482,11 @@ def _check_two_layer_net_on(function, x, params, labels, about, if_not_finite: s
     """if_not_finite: the mistake to name when the loss or a gradient is NaN or infinite (for fixed
     inputs that only that mistake overflows or underflows on)."""
     what = f"two_layer_net_loss_and_grads on {about}"
-    arrays = [x] + [params[k] for k in ref.PARAMETER_NAMES]
-    before = [a.copy() for a in arrays]
+    inputs = {"x": x, "labels": labels, **{k: params[k] for k in ref.PARAMETER_NAMES}}
+    before = {name: array.copy() for name, array in inputs.items()}
     result = call_student(function, what, x, dict(params), labels)
-    _assert_unchanged_inputs(before, arrays, what)
+    for name, original in before.items():
+        assert_unchanged(original, inputs[name], f"{what} ({name})")
     loss, grads = _returned_tuple(result, 2, "(loss, grads)", what)
     expected_loss, expected_grads = ref.two_layer_net_loss_and_grads(x, params, labels)
     n = len(labels)
@@ -592,6 +593,6 @@ def _two_layer_net_edge_cases(function: Callable, seed: int) -> None:
 def check_two_layer_net_loss_and_grads_edge_cases(function: Callable, seed: int) -> None:
     """Hidden check: scores around +1000 and -1000, rows at very different scales, a true class whose
     probability underflows, hidden units exactly at the ReLU's kink, random huge scores, a batch of one,
-    square weights (a transposed gradient has the right shape); x and params left unchanged. The
+    square weights (a transposed gradient has the right shape); x, params and labels left unchanged. The
     reference's linear and ReLU layers stand in for the student's."""
     run_with_reference_helpers(_two_layer_net_edge_cases, function, REFERENCE_LAYERS, seed)
