@@ -94,6 +94,15 @@ MOMENTUM_NO_SKIP = momentum('''
                 state["velocity"].mul_(group["momentum"]).add_(p.grad)
                 p.sub_(group["lr"] * state["velocity"])
 ''')
+MOMENTUM_NONE_AS_ZERO = momentum('''
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = torch.zeros_like(p) if p.grad is None else p.grad
+                state = self.state[p]
+                state.setdefault("velocity", torch.zeros_like(p))
+                state["velocity"].mul_(group["momentum"]).add_(g)
+                p.sub_(group["lr"] * state["velocity"])
+''')
 MOMENTUM_DAMPENED = momentum('''
         for group in self.param_groups:
             mu = group["momentum"]
@@ -128,6 +137,16 @@ ADAM_EPS_INSIDE_SQRT = adam(ADAM_BODY.replace('(v_hat.sqrt() + group["eps"])', '
 ADAM_SHARED_T = adam(ADAM_BODY.replace('state["t"] += 1', 'self.t += 1').replace('t, g = state["t"], p.grad',
                                                                                 't, g = self.t, p.grad'),
                      extra_init="        self.t = 0\n")
+ADAM_SKIP = '''                if p.grad is None:
+                    continue
+'''
+ADAM_NONE_AS_ZERO = adam(ADAM_BODY.replace(ADAM_SKIP, "").replace(
+    't, g = state["t"], p.grad', 't, g = state["t"], torch.zeros_like(p) if p.grad is None else p.grad'))
+ADAM_GLOBAL_T = adam(ADAM_BODY.replace("        for group", "        self.t += 1\n        for group").replace(
+    '                state["t"] += 1\n', "").replace('t, g = state["t"], p.grad', "t, g = self.t, p.grad"),
+    extra_init="        self.t = 0\n")
+ADAM_T_BEFORE_SKIP = adam(ADAM_BODY.replace(ADAM_SKIP, "").replace(
+    '                state["t"] += 1\n', '                state["t"] += 1\n' + ADAM_SKIP))
 ADAM_NO_GROUP = adam(ADAM_BODY.replace('group["lr"]', 'self.defaults["lr"]')
                      .replace('group["betas"]', 'self.defaults["betas"]').replace('group["eps"]', 'self.defaults["eps"]'))
 
@@ -222,6 +241,12 @@ def test_momentum_group_mistakes_fail_hidden_check(wrong, mistake):
     fails(checks.check_momentum_edge_cases, wrong, SEED, mistake=mistake)
 
 
+def test_momentum_moving_a_frozen_layer_fails_only_on_the_frozen_layer():
+    checks.check_momentum(MOMENTUM_NONE_AS_ZERO)
+    fails(checks.check_momentum_edge_cases, MOMENTUM_NONE_AS_ZERO, SEED, mistake="grad-none-as-zero",
+          match="the first layer frozen (its .grad None) at steps 1-3 and 11-15")
+
+
 def test_not_an_optimizer_fails():
     fails(checks.check_momentum, lambda params, lr, momentum=0.9: None, match="subclass of torch.optim.Optimizer")
     fails(checks.check_adam, SOLUTION.train_one_epoch, match="subclass of torch.optim.Optimizer")
@@ -242,6 +267,30 @@ def test_unimplemented_step_fails():
 ])
 def test_adam_mistakes_fail_visible_check(wrong, mistake):
     fails(checks.check_adam, wrong, mistake=mistake, match="Adam(")
+
+
+@pytest.mark.parametrize("wrong, mistake", [
+    (ADAM_NONE_AS_ZERO, "grad-none-as-zero"),
+    (ADAM_GLOBAL_T, "adam-step-count-global"),
+    (ADAM_T_BEFORE_SKIP, "adam-step-count-global"),
+])
+def test_adam_frozen_layer_mistakes_fail_only_on_the_frozen_layer(wrong, mistake):
+    checks.check_adam(wrong)  # every parameter has a gradient at every step of the self-check
+    fails(checks.check_adam_edge_cases, wrong, SEED, mistake=mistake,
+          match="the first layer frozen (its .grad None) at steps 1-3 and 11-15")
+
+
+@pytest.mark.parametrize("torch_optimizer, options", [
+    (checks._torch_momentum, {"lr": 0.1, "momentum": 0.9}),
+    (checks._torch_adam, {"lr": 0.01}),
+])
+def test_torch_leaves_the_frozen_layer_where_it_is(torch_optimizer, options):
+    case = checks.OptimizerCase(options, frozen_layer=True, steps=checks.HIDDEN_STEPS)
+    rows = checks._trajectory(torch_optimizer, case)
+    first_layer = 6 * 4 + 6  # W (6, 4) and b (6,) come first in the flattened parameters
+    moved = [k for k in range(1, case.steps + 1)
+             if not np.array_equal(rows[k, :first_layer], rows[k - 1, :first_layer])]
+    assert moved == [k for k in range(1, case.steps + 1) if k not in checks.FROZEN_STEPS]
 
 
 def test_adam_defaults_instead_of_group_fails_hidden_check():

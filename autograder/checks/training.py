@@ -6,7 +6,8 @@
   after every step must agree to a relative error of 1e-10 (of the largest parameter). The hidden
   versions add two parameter groups with their own hyperparameters, a learning rate changed between
   steps (a schedule, as ``torch.optim.lr_scheduler`` does), a parameter without gradient (skipped, as
-  torch skips it) and the default hyperparameters.
+  torch skips it), a layer frozen on some steps (its ``.grad`` None then: torch neither moves it nor
+  advances its state on those steps) and the default hyperparameters.
 - ``check_train_one_epoch(train_one_epoch)``: one epoch of the student's loop and of the reference loop
   (:mod:`autograder.reference.training`), both with torch's optimizer, from the same weights: the
   parameters and the returned loss must agree to 1e-10. The network has batch normalisation and is
@@ -35,6 +36,7 @@ RTOL = 1e-10
 VISIBLE_STEPS = 20
 HIDDEN_STEPS = 30
 ROWS = "(row k: all parameters, flattened, after k steps)"
+FROZEN_STEPS = (1, 2, 3, 11, 12, 13, 14, 15)  # 1-based steps on which a frozen layer has no gradient
 ACCURACY_MARGIN = 0.05
 
 
@@ -59,10 +61,12 @@ def _assert_close_lazy(actual, expected: np.ndarray, what: str, mistakes: Callab
 class OptimizerCase:
     """One comparison: the optimizer's keyword arguments, per-group overrides (one dict per group: the
     first layer, then the second; an empty list for a single group), a parameter without gradient or
-    not, and a learning-rate schedule (the factor each group's lr is multiplied by at step k)."""
+    not, the first layer frozen (its gradients None) on FROZEN_STEPS or not, and a learning-rate
+    schedule (the factor each group's lr is multiplied by at step k)."""
     options: dict
     groups: list[dict] = field(default_factory=list)
     unused_parameter: bool = False
+    frozen_layer: bool = False
     steps: int = VISIBLE_STEPS
     schedule: bool = False
     seed: int = 0
@@ -74,12 +78,18 @@ class OptimizerCase:
             text += f", two parameter groups, the first with {self.groups[0]}"
         if self.unused_parameter:
             text += ", one parameter without gradient"
+        if self.frozen_layer:
+            text += ", the first layer frozen (its .grad None) at steps 1-3 and 11-15"
         if self.schedule:
             text += f", lr multiplied by 0.25 from step {self.steps // 2 + 1} on (a schedule)"
         return text
 
     def lr_factor(self, step: int) -> float:
         return 0.25 if self.schedule and step >= self.steps // 2 else 1.0
+
+    def frozen(self, step: int) -> bool:
+        """Whether the first layer has no gradient at (0-based) ``step``."""
+        return self.frozen_layer and step + 1 in FROZEN_STEPS
 
 
 def _tiny_network(case: OptimizerCase) -> nn.Module:
@@ -125,6 +135,9 @@ def _trajectory(optimizer_class, case: OptimizerCase, what: str | None = None) -
         for p in params:
             p.grad = None
         F.cross_entropy(net(x), t).backward()
+        if case.frozen(k):
+            for p in net[0].parameters():
+                p.grad = None
         try:
             optimizer.step()
         except NotImplementedError:
@@ -140,24 +153,33 @@ def _trajectory(optimizer_class, case: OptimizerCase, what: str | None = None) -
 
 class _RuleOptimizer(torch.optim.Optimizer):
     """An optimizer from a per-parameter rule ``rule(p, g, state, hyper)`` updating p and state in
-    place; with ``use_defaults`` the rule gets the defaults instead of its group. It models the known
-    mistakes, whose trajectories name a student's."""
+    place; with ``use_defaults`` the rule gets the defaults instead of its group. A parameter whose grad
+    is None is skipped, as torch skips it, or handed to ``without_gradient(p, state, hyper)``. It models
+    the known mistakes, whose trajectories name a student's."""
 
-    def __init__(self, params, rule, use_defaults=False, **defaults):
-        self.rule, self.use_defaults = rule, use_defaults
+    def __init__(self, params, rule, use_defaults=False, without_gradient=None, **defaults):
+        self.rule, self.use_defaults, self.without_gradient = rule, use_defaults, without_gradient
         super().__init__(params, defaults)
 
     @torch.no_grad()
     def step(self):
         for group in self.param_groups:
+            hyper = self.defaults if self.use_defaults else group
             for p in group["params"]:
                 if p.grad is not None:
-                    self.rule(p, p.grad, self.state[p], self.defaults if self.use_defaults else group)
+                    self.rule(p, p.grad, self.state[p], hyper)
+                elif self.without_gradient is not None:
+                    self.without_gradient(p, self.state[p], hyper)
 
 
-def _variant(rule, use_defaults=False):
+def _variant(rule, use_defaults=False, without_gradient=None):
     """A class like the student's, built from a rule: ``cls(params, **options)``."""
-    return lambda params, **options: _RuleOptimizer(params, rule, use_defaults, **options)
+    return lambda params, **options: _RuleOptimizer(params, rule, use_defaults, without_gradient, **options)
+
+
+def _none_as_zero(rule):
+    """A class from ``rule`` that treats a gradient of None as zeros (its state decays, p moves)."""
+    return _variant(rule, without_gradient=lambda p, state, hyper: rule(p, torch.zeros_like(p), state, hyper))
 
 
 def _constant(case: OptimizerCase) -> np.ndarray:
@@ -191,6 +213,7 @@ def _momentum_mistakes(case: OptimizerCase) -> dict[str, np.ndarray]:
         "optimizer-state-not-kept": run(keep_state=False),
         "group-hyperparameters-ignored": _trajectory(_variant(_momentum_rule(), use_defaults=True), case),
         "parameters-not-updated-in-place": _constant(case),
+        "grad-none-as-zero": _trajectory(_none_as_zero(_momentum_rule()), case),
     }
 
 
@@ -216,10 +239,13 @@ def check_momentum(Momentum) -> None:
 
 def check_momentum_edge_cases(Momentum, seed: int) -> None:
     """Hidden check: two parameter groups (lr 0.2 and momentum 0.5 in the first), a schedule, a
-    parameter without gradient, momentum 0.99; then the default momentum."""
+    parameter without gradient, momentum 0.99; then the default momentum; then the first layer frozen
+    on some steps."""
     cases = [OptimizerCase({"lr": 0.05, "momentum": 0.99}, [{"lr": 0.2, "momentum": 0.5}, {}],
                            unused_parameter=True, steps=HIDDEN_STEPS, schedule=True, seed=seed),
-             OptimizerCase({"lr": 0.1}, steps=HIDDEN_STEPS, schedule=True, seed=seed + 1)]
+             OptimizerCase({"lr": 0.1}, steps=HIDDEN_STEPS, schedule=True, seed=seed + 1),
+             OptimizerCase({"lr": 0.1, "momentum": 0.9}, frozen_layer=True, steps=HIDDEN_STEPS,
+                           seed=seed + 2)]
     for case in cases:
         _check_optimizer(Momentum, _torch_momentum, _momentum_mistakes, case, "Momentum")
 
@@ -247,6 +273,11 @@ def _adam_rule(bias_correction=True, t_from_zero=False, eps_inside=False, keep_s
     return rule
 
 
+def _count_step(p, state, hyper):
+    """``without_gradient`` of an Adam whose step count advances on every step() call."""
+    state["t"] = state.get("t", 0) + 1
+
+
 def _adam_mistakes(case: OptimizerCase) -> dict[str, np.ndarray]:
     run = lambda **kind: _trajectory(_variant(_adam_rule(**kind)), case)  # noqa: E731
     with np.errstate(all="ignore"):
@@ -258,6 +289,8 @@ def _adam_mistakes(case: OptimizerCase) -> dict[str, np.ndarray]:
             "optimizer-state-not-kept": run(keep_state=False),
             "group-hyperparameters-ignored": _trajectory(_variant(_adam_rule(), use_defaults=True), case),
             "parameters-not-updated-in-place": _constant(case),
+            "grad-none-as-zero": _trajectory(_none_as_zero(_adam_rule()), case),
+            "adam-step-count-global": _trajectory(_variant(_adam_rule(), without_gradient=_count_step), case),
         }
 
 
@@ -272,11 +305,13 @@ def check_adam(Adam) -> None:
 
 def check_adam_edge_cases(Adam, seed: int) -> None:
     """Hidden check: two parameter groups (lr 0.03, betas (0.8, 0.99), eps 1e-6 in the first), a
-    schedule, a parameter without gradient; then all of torch's defaults."""
+    schedule, a parameter without gradient; then all of torch's defaults; then the first layer frozen on
+    some steps."""
     cases = [OptimizerCase({"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8},
                            [{"lr": 0.03, "betas": (0.8, 0.99), "eps": 1e-6}, {}],
                            unused_parameter=True, steps=HIDDEN_STEPS, schedule=True, seed=seed),
-             OptimizerCase({}, steps=HIDDEN_STEPS, seed=seed + 1)]
+             OptimizerCase({}, steps=HIDDEN_STEPS, seed=seed + 1),
+             OptimizerCase({"lr": 0.01}, frozen_layer=True, steps=HIDDEN_STEPS, seed=seed + 2)]
     for case in cases:
         _check_optimizer(Adam, _torch_adam, _adam_mistakes, case, "Adam")
 

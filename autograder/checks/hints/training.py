@@ -17,14 +17,24 @@ HINTS: dict[str, str] = {
     "grad-none-not-skipped": (
         "a parameter whose .grad is None (frozen, or not used by the loss) must be skipped, as torch's "
         "optimizers do: `if p.grad is None: continue`."),
+    "grad-none-as-zero": (
+        "a parameter whose .grad was None on a step (a frozen layer) was updated as if its gradient were "
+        "zero: its velocity (or m and v) decayed and it moved. torch leaves it and its state untouched on "
+        "that step: `if p.grad is None: continue` before reading or changing self.state[p]."),
+    "adam-step-count-global": (
+        "the step count t also advanced on steps where the parameter had no gradient (one count for the "
+        'whole optimizer, e.g. self.t += 1 in every step(), or state["t"] += 1 before the None check). '
+        'torch counts the steps on which that parameter had a gradient: increment self.state[p]["t"] '
+        "after `if p.grad is None: continue`."),
     "adam-step-count-from-zero": (
         "the step count t in the bias correction must be 1 at the first step: with t = 0, 1 - beta1**0 "
-        "is 0 and the step divides by zero. Increment state['step'] before computing "
+        'is 0 and the step divides by zero. Increment state["t"] before computing '
         "m_hat = m / (1 - beta1**t) and v_hat = v / (1 - beta2**t)."),
     "adam-step-count-shared": (
         "one step count was shared by all parameters (e.g. self.t, incremented for each parameter), so "
         "the bias correction saw t grow by the number of parameters at every step. Count per parameter, "
-        "in self.state[p]['step'], once per step() call (torch keeps it per parameter too)."),
+        'in self.state[p]["t"], once per step() in which p has a gradient (torch keeps it per parameter '
+        "too)."),
     "gradients-not-zeroed": (
         "the gradients were not reset before backward(): PyTorch adds each new gradient to p.grad, so "
         "every step used the sum of all gradients so far. Call optimizer.zero_grad() before "
