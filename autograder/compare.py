@@ -3,6 +3,11 @@
 Every check in the course fails through :class:`CheckFailure` with a message that says, in plain words,
 what was expected, what came back and where (shape, first mismatching index, relative error), and, when
 the wrong result matches one of the known mistakes handed in, names the mistake and gives its hint.
+
+A failure also carries, apart, the mistake the check recognised (only ever from its own comparison of
+the result with the known mistakes' results) and the failed requirement in the grader's own words
+(``requirement``): nothing the student's function chose (its values, shapes, types, messages), which
+is all a hidden test may show, since the function chose those after seeing the hidden input.
 """
 from __future__ import annotations
 
@@ -15,30 +20,55 @@ import numpy as np
 from autograder.checks.hints import HINTS
 
 
+# What a hidden test says when the check gave no requirement words of its own.
+UNSPECIFIED_REQUIREMENT = "the result is not what this check requires (details are shown on visible tests only)."
+
+
 class CheckFailure(AssertionError):
-    """A student's function gave a wrong result; the message explains how."""
+    """A student's function gave a wrong result; the message explains how.
+
+    what: the check, in the grader's words (e.g. ``"softmax(y) on huge logits"``).
+    problem: what went wrong, quoting what the function did (values, shapes, its exception's message).
+    mistake: the known mistake (a key of ``HINTS``) the check's own comparison recognised, or None.
+    requirement: the same failure without anything the function chose (``UNSPECIFIED_REQUIREMENT``
+        when the check gave none).
+    """
+
+    def __init__(self, what: str, problem: str, mistake: str | None = None, requirement: str | None = None):
+        message = f"{what}: {problem}"
+        if mistake is not None:
+            message += f"\nLikely mistake: {mistake}. {HINTS[mistake]}"
+        super().__init__(message)
+        self.what, self.problem, self.mistake = what, problem, mistake
+        self.requirement = requirement or UNSPECIFIED_REQUIREMENT
+
+    def __reduce__(self):  # pickled with its parts, not only the message
+        return CheckFailure, (self.what, self.problem, self.mistake, self.requirement)
 
 
-def fail(what: str, problem: str, mistake: str | None = None) -> None:
-    """Raise :class:`CheckFailure` for ``what`` (e.g. ``"softmax(y) on huge logits"``)."""
-    message = f"{what}: {problem}"
-    if mistake is not None:
-        message += f"\nLikely mistake: {mistake}. {HINTS[mistake]}"
-    raise CheckFailure(message)
+def fail(what: str, problem: str, mistake: str | None = None, requirement: str | None = None) -> None:
+    """Raise :class:`CheckFailure` for ``what`` (e.g. ``"softmax(y) on huge logits"``); see there."""
+    raise CheckFailure(what, problem, mistake, requirement)
+
+
+NOT_NUMBERS = "did not return an array of numbers."
 
 
 def as_numeric_array(value: Any, what: str) -> np.ndarray:
     """Convert a student's return value to an ndarray of numbers, or fail saying why it is not one."""
     if value is None:
-        fail(what, "returned None. Did the function forget its `return` statement?")
+        none = "returned None. Did the function forget its `return` statement?"
+        fail(what, none, requirement=none)
     if isinstance(value, (tuple, list)) and len(value) and isinstance(value[0], np.ndarray):
-        fail(what, f"returned a {type(value).__name__} of arrays where one array was expected.")
+        fail(what, f"returned a {type(value).__name__} of arrays where one array was expected.",
+             requirement="returned several arrays where one array was expected.")
     try:
         array = np.asarray(value)
     except Exception as error:  # a ragged list, an object that refuses conversion, ...
-        fail(what, f"returned {type(value).__name__}, which is not an array of numbers ({error}).")
+        fail(what, f"returned {type(value).__name__}, which is not an array of numbers ({error}).",
+             requirement=NOT_NUMBERS)
     if array.dtype.kind not in "biuf":
-        fail(what, f"returned an array of dtype {array.dtype}; expected numbers.")
+        fail(what, f"returned an array of dtype {array.dtype}; expected numbers.", requirement=NOT_NUMBERS)
     return array
 
 
@@ -49,17 +79,19 @@ def assert_shape(actual: np.ndarray, shape: tuple[int, ...], what: str,
         return
     mistake = next((name for name, wrong in (mistakes or {}).items()
                     if np.shape(wrong) == actual.shape), None)
-    fail(what, f"expected an array of shape {tuple(shape)}, got shape {actual.shape}.", mistake)
+    fail(what, f"expected an array of shape {tuple(shape)}, got shape {actual.shape}.", mistake,
+         f"expected an array of shape {tuple(shape)}; the result has another shape.")
 
 
 def assert_floating(actual: np.ndarray, what: str, at_least: np.dtype | None = None) -> None:
     """Fail unless ``actual`` has a floating dtype (and, with ``at_least``, no less precision)."""
     if actual.dtype.kind != "f":
         fail(what, f"returned dtype {actual.dtype}; expected floating-point numbers.",
-             "integer-output")
+             "integer-output", "returned integers or booleans; expected floating-point numbers.")
     if at_least is not None and actual.dtype.itemsize < np.dtype(at_least).itemsize:
         fail(what, f"returned dtype {actual.dtype} for {np.dtype(at_least)} input; "
-                   "the computation lost precision.")
+                   "the computation lost precision.",
+             requirement=f"returned a less precise floating-point type than its {np.dtype(at_least)} input.")
 
 
 def assert_close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7, atol: float = 1e-10,
@@ -92,15 +124,17 @@ def assert_close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7, a
     problem = (f"values differ from the reference in {int(bad.sum())} of {bad.size} entries.\n"
                f"  first mismatch{where}: expected {expected[index]!r}, got {actual64[index]!r}\n"
                f"  largest relative error: {rel_err:.3g} (tolerance rtol={rtol:g}, atol={atol:g})")
+    requirement = "values differ from the reference."
     not_finite = not np.isfinite(actual64).all() and np.isfinite(expected).all()
     if not_finite:
         problem += "\n  the result contains NaN or infinity where the reference is finite"
+        requirement = "values differ from the reference: the result holds NaN or infinity where it is finite."
     if not_finite and if_not_finite is not None:
-        fail(what, problem, if_not_finite)
+        fail(what, problem, if_not_finite, requirement)
     mistake = next((name for name, wrong in mistakes.items() if wrong.shape == actual.shape
                     and np.allclose(actual64, wrong, rtol=max(rtol, 1e-6), atol=max(atol, 1e-9),
                                     equal_nan=True)), None)
-    fail(what, problem, mistake)
+    fail(what, problem, mistake, requirement)
 
 
 def assert_unchanged(original: np.ndarray, after: np.ndarray, what: str) -> None:
@@ -108,22 +142,26 @@ def assert_unchanged(original: np.ndarray, after: np.ndarray, what: str) -> None
     restoring a perturbed entry arithmetically are tolerated)."""
     if after.shape != original.shape or not np.allclose(after, original, rtol=1e-12, atol=1e-15,
                                                         equal_nan=True):
-        fail(what, "modified its input array in place.", "modified-input")
+        fail(what, "modified its input array in place.", "modified-input", "modified its input array in place.")
 
 
 def call_student(function: Callable, what: str, *args: Any, **kwargs: Any) -> Any:
     """Call a student's function; a missing implementation or a crash is reported as a failed check."""
     if not callable(function):
-        fail(what, f"expected a function, got {type(function).__name__}.")
+        fail(what, f"expected a function, got {type(function).__name__}.", requirement="expected a function.")
     try:
         with np.errstate(all="ignore"):  # overflow warnings would hide the message; NaNs are checked
             return function(*args, **kwargs)
     except NotImplementedError:
-        fail(what, "is not implemented yet (it raised NotImplementedError).")
+        not_implemented = "is not implemented yet (it raised NotImplementedError)."
+        fail(what, not_implemented, requirement=not_implemented)
     except CheckFailure:
         raise
     except Exception as error:
-        fail(what, f"raised {type(error).__name__}: {error}")
+        # on one line: the student's text cannot pass for lines of the grader's own
+        text = " ".join(str(error).split())
+        fail(what, f"raised {type(error).__name__}" + (f": {text}" if text else "."),
+             requirement="raised an exception (its type and message are shown on visible tests only).")
 
 
 def call_unchanged(function: Callable, what: str, *args: Any, **kwargs: Any) -> Any:

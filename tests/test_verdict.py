@@ -13,7 +13,6 @@ import pytest
 
 from autograder.checks.hints import HINTS
 from autograder.grading.notebooks import read_source
-from autograder.grading.rpc import HIDDEN_MESSAGE
 from autograder.grading.sandbox import Limits
 from autograder.grading.verdict import grade_notebook, student_seed
 from notebook_code import ROOT, filled_release
@@ -203,30 +202,34 @@ def test_hidden_tests_reveal_neither_their_source_nor_their_inputs(tmp_path):
                 assert secret not in test.message
         assert "BEGIN HIDDEN TESTS" in source_text
     quoted = by_id(verdict)
-    # the student's own exception: its message in the visible test, only its type in the hidden one
+    # the student's own exception: its type and message in the visible test, neither in the hidden one
     assert "raised ValueError: cannot handle [[" in quoted["test_softmax"].message
-    assert quoted["test_softmax_hidden"].message.endswith(f"raised ValueError: {HIDDEN_MESSAGE}")
+    hidden = quoted["test_softmax_hidden"].message
+    assert hidden.endswith("raised an exception (its type and message are shown on visible tests only).")
+    assert "ValueError" not in hidden and "cannot handle" not in hidden
 
 
-SOFTMAX_WRONG_ON_ONE_ROW = '''
+# Wrong on a batch of one whose first logit is positive: the random batch of one of student 1's hidden
+# test has one (1.2), student 7's has not (-0.6).
+SOFTMAX_WRONG_ON_SOME_ROWS = '''
 def softmax(y):
     e = np.exp(y - y.max(axis=1, keepdims=True))
-    return e / e.sum(axis=0 if len(y) == 1 else 1, keepdims=True)
+    p = e / e.sum(axis=1, keepdims=True)
+    return p[:, ::-1].copy() if len(y) == 1 and y[0, 0] > 0 else p
 '''
 
 
 def test_hidden_inputs_are_seeded_per_student(tmp_path):
     assert student_seed(1, "test_softmax_hidden") != student_seed(2, "test_softmax_hidden")
     assert student_seed(1, "test_softmax_hidden") != student_seed(1, "test_one_hot_hidden")
-    messages = {}
-    for seed in (1, 2, 1):
-        verdict = grade(tmp_path, f"carol{seed}", {"softmax": SOFTMAX_WRONG_ON_ONE_ROW}, seed=seed)
-        assert verdict.score == 19.0
-        # fails on the random batch of one, after the fixed inputs: the message quotes a random value
-        message = by_id(verdict)["test_softmax_hidden"].message
-        assert message.startswith("softmax(y) on a batch of one")
-        assert messages.setdefault(seed, message) == message  # the same student: the same inputs
-    assert messages[1] != messages[2]  # another student: other logits
+    outcomes = {}
+    for seed in (1, 7, 1):
+        hidden = by_id(grade(tmp_path, f"carol{seed}", {"softmax": SOFTMAX_WRONG_ON_SOME_ROWS},
+                             seed=seed))["test_softmax_hidden"]
+        assert outcomes.setdefault(seed, (hidden.passed, hidden.message)) == (hidden.passed, hidden.message)
+    # the fixed inputs come first and pass; the random batch of one differs between students
+    assert outcomes[1] == (False, "softmax(y) on a batch of one, shape (1, 7): values differ from the reference.")
+    assert outcomes[7] == (True, "passed")
 
 
 @pytest.mark.parametrize("imports, flag", [

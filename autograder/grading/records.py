@@ -9,12 +9,18 @@ so its formgrader, ``nbgrader export`` and database upgrades keep working.
 
 A verdict's grades and its row are committed in one transaction: after a crash either both are there or
 neither, which is what lets an interrupted run resume without losing or repeating anything.
+
+Texts are recorded printable: a message or reason may quote the student's code, whose control
+characters (terminal escape sequences, bidirectional overrides) would otherwise reach the terminal,
+the CSV export and the feedback of whoever reads them.
 """
 from __future__ import annotations
 
 import datetime
 import json
+import unicodedata
 import warnings
+from typing import Any
 
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy import Column, DateTime, Float, String, Text, select
@@ -74,6 +80,22 @@ def verdict_records(gradebook: Gradebook, assignment: str | None = None) -> list
     return list(gradebook.db.scalars(query))
 
 
+REPLACEMENT = "\ufffd"
+
+
+def printable(value: Any) -> Any:
+    """``value`` (a verdict's JSON-ready data) with each control or format character of its strings,
+    other than a newline or tab, replaced by U+FFFD."""
+    if isinstance(value, str):
+        return "".join(REPLACEMENT if unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" else c
+                       for c in value)
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: printable(v) for k, v in value.items()}
+    return value
+
+
 def record_verdict(gradebook: Gradebook, key: SubmissionKey, sha256: str, verdict: dict) -> None:
     """Write a verdict (the JSON-ready dict of a ``NotebookVerdict``) into the gradebook and commit.
 
@@ -82,6 +104,7 @@ def record_verdict(gradebook: Gradebook, key: SubmissionKey, sha256: str, verdic
     ``needs_manual_grade``; so does a cell a human already scored, as nbgrader does, and a grade cell no
     test covers (a manually graded answer). A manual score is never overwritten.
     """
+    verdict = printable(verdict)
     _ensure_submission(gradebook, key)
     points = {t["grade_id"]: t["points"] for t in verdict["tests"]} if verdict["status"] == GRADED else {}
     submitted = gradebook.find_submission_notebook(key.notebook, key.assignment, key.student)

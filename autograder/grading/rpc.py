@@ -181,7 +181,8 @@ class Endpoint:
     forget_exports: the functions and objects this side lent are valid during one outermost call
         only (set in the grader, where checks pass throw-away lambdas).
     deadline: the time.monotonic() by which every answer must have arrived (None: wait forever).
-    hide_messages: replace the message of every exception the other side reports (hidden tests).
+    hide_messages: replace the message of every exception the other side reports, and the name of
+        its type unless a built-in's (hidden tests).
     call_with_names: the other side's ``call_with_names(names, function, args, kwargs)``, when it lent
         one (the sandbox does): calls its ``function`` with ``names`` bound in its namespace.
     """
@@ -313,8 +314,9 @@ class Endpoint:
 
     def _remote_exception(self, type_name: Any, message: Any) -> Exception:
         """The other side's exception as a local one: built-in types keep their class (a check may
-        expect a ValueError), others become an Exception subclass of the same name. A SystemExit or
-        KeyboardInterrupt from the student's code is thus an ordinary exception here."""
+        expect a ValueError), others become an Exception subclass of the same name, or plain
+        Exception with ``hide_messages`` (a name the student chose could spell out a hidden input).
+        A SystemExit or KeyboardInterrupt from the student's code is thus an ordinary exception here."""
         name = type_name if isinstance(type_name, str) and type_name.isidentifier() else "Exception"
         name = name[:MAX_NAME_CHARS]
         text = HIDDEN_MESSAGE if self.hide_messages else str(message)[:MAX_MESSAGE_CHARS]
@@ -324,7 +326,7 @@ class Endpoint:
                 return cls(text)
             except Exception:  # built-ins whose constructor takes other arguments
                 pass
-        return type(name, (Exception,), {})(text)
+        return Exception(text) if self.hide_messages else type(name, (Exception,), {})(text)
 
     # --- plain data ----------------------------------------------------------------------------------
 

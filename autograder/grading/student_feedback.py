@@ -4,10 +4,15 @@ plain-words message and, for a known mistake, its hint.
 Only what the verdict says is written: never test sources, hidden inputs or tracebacks (the grader
 keeps those out of hidden tests' messages), nor the flags meant for instructors. One file per
 submitted notebook: ``feedback/<student>/<assignment>/<notebook>.html`` (or ``.md``).
+
+Every text is written as text: escaped for HTML, or for Markdown with its markup characters
+backslash-escaped (a message may quote the student's own exception: it must not become a link, an
+image, raw HTML or a fake line of the table).
 """
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from autograder.grading.records import GRADED, VerdictRecord
@@ -16,6 +21,17 @@ STYLE = """body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem aut
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;
 vertical-align:top}.passed{color:#1a7f37}.failed{color:#b42318}.hint{background:#fff8e1;padding:.3rem .5rem;
 margin-top:.3rem;white-space:normal}.found{white-space:pre-line}.ungradable{background:#fdecea;padding:.6rem}"""
+
+
+# Characters that start Markdown markup inside a line: emphasis, code, links and images, raw HTML and
+# autolinks, entities, table cells, strikethrough, math, headings; "_" only at a word's edge, since
+# inside a word (test_softmax_hidden) it is plain text and stays readable.
+MARKDOWN_MARKUP = re.compile(r"[\\`*\[\]<>&|~$#]|(?<!\w)_|_(?!\w)")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as literal Markdown on one line: whitespace runs become one space, markup is escaped."""
+    return MARKDOWN_MARKUP.sub(lambda match: "\\" + match.group(), " ".join(text.split()))
 
 
 def feedback_path(folder: Path, notebook: str, fmt: str) -> Path:
@@ -57,15 +73,13 @@ def _html(record: VerdictRecord, verdict: dict) -> str:
 
 
 def _markdown(record: VerdictRecord, verdict: dict) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = [f"# {record.assignment}: {record.notebook}.ipynb, feedback for {record.student}", "",
-             _summary(record, verdict), ""]
+    t = markdown_text
+    lines = [f"# {t(record.assignment)}: {t(record.notebook)}.ipynb, feedback for {t(record.student)}", "",
+             t(_summary(record, verdict)), ""]
     if verdict["tests"]:
         lines += ["| test | result | points | what the grader found |", "|---|---|---|---|"]
         for test in verdict["tests"]:
-            hint = f" Likely mistake: **{test['mistake']}**. {test['hint']}" if test["hint"] else ""
-            lines.append(f"| {test['grade_id']} | {_result(test)} | {test['points']:g} / {test['max_points']:g} "
-                         f"| {cell(test['message'] + hint)} |")
+            hint = f" Likely mistake: **{t(test['mistake'])}**. {t(test['hint'])}" if test["hint"] else ""
+            lines.append(f"| {t(test['grade_id'])} | {_result(test)} | {test['points']:g} / {test['max_points']:g} "
+                         f"| {t(test['message'])}{hint} |")
     return "\n".join(lines) + "\n"

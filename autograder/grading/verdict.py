@@ -20,11 +20,15 @@ and the sandbox started again without it; a test cell whose calls of the student
 than that, or end the process, fails, and the next test gets a fresh sandbox. The whole notebook
 must be done within ``Limits.total_seconds``, else it is ungradable ("timeout: ...").
 
-Feedback: a failed test's ``message`` is the check's plain-words message (or the exception's type
-and message); a mistake the check recognised ("Likely mistake: <key>") is split off into
-``mistake`` and ``hint`` (the catalogue's text, autograder.checks.hints). For hidden tests nothing
-else is added: no source, no traceback, and not the message of an exception the student's code
-raised (it could quote the hidden inputs).
+Feedback: a failed visible test's ``message`` is the check's plain-words message, which may quote what
+the student's function did on the visible inputs (its values, its exception's type and message). A
+hidden test's message is built from the grader's own words only: which check failed and which
+requirement (the :class:`autograder.compare.CheckFailure`'s ``requirement``), never anything the
+student's code chose after seeing a hidden input (returned values, shapes, dtypes, dict keys, exception
+types or messages, exit statuses, protocol garbage). All visible tests run before any hidden one, so no
+hidden input reaches the sandbox before the last visible test's message is written. A known mistake
+(``mistake``, with the catalogue's ``hint``) comes only from the check's own comparison with the known
+mistakes' results, never from text, so the student's code cannot forge one.
 """
 from __future__ import annotations
 
@@ -33,7 +37,6 @@ import builtins
 import contextlib
 import hashlib
 import io
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +50,11 @@ from autograder.grading.notebooks import (SourceNotebook, StudentCode, TestCell,
 from autograder.grading.rpc import PeerClosed, PeerLost, PeerTimeout
 from autograder.grading.sandbox import CellsRun, Limits, Sandbox
 
-MISTAKE = re.compile(r"\nLikely mistake: ([\w-]+)\. ")
 PASSED = "passed"
+# A hidden test stopped by an exception other than a check's failure: the student's own exception
+# raised straight through the test cell, or the test's code tripping over what the function returned.
+HIDDEN_ERROR = ("your code raised an exception, or returned something this test cannot use "
+                "(details are shown on visible tests only)")
 
 
 @dataclass
@@ -129,12 +135,16 @@ class _Grading:
         # the sandboxed student process needs (grading is about 3x slower with them on 2 cores).
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
+        tests = self.source.tests
         try:
-            verdicts = [self._test(test) for test in self.source.tests]
+            # visible tests first: their messages may quote the student's code, which must not have
+            # seen a hidden input by then (it could keep one in a global and raise it later)
+            order = sorted(range(len(tests)), key=lambda i: tests[i].hidden)
+            verdicts = {i: self._test(tests[i]) for i in order}
         finally:
             torch.set_num_threads(threads)
             self._stop()
-        return verdicts
+        return [verdicts[i] for i in range(len(tests))]
 
     def _deadline(self) -> float:
         self._check_total_time()
@@ -162,7 +172,7 @@ class _Grading:
                 self.flags.append(f"{label} was skipped: it {ending}")
         for index, ending in self.skipped.items():
             self.cells.errors[self.code.cells[index][0]] = ("skipped", f"it {ending}")
-        for package in self.cells.imported:
+        for package in set(self.cells.imported) & self.source.flagged_packages:  # the runner is not trusted
             if not any(flag.startswith(f"imports {package} ") for flag in self.flags):
                 self.flags.append(f"imports {package} while running (found among the loaded modules)")
 
@@ -185,26 +195,28 @@ class _Grading:
             with contextlib.redirect_stdout(io.StringIO()):  # the self-checks' "passed" lines
                 exec(_compile_test(test, self.seed), namespace)
         except CheckFailure as failure:
-            return _failed(test, str(failure))
+            told = failure.requirement if test.hidden else failure.problem
+            return _failed(test, f"{failure.what}: {told}", failure.mistake)
         except PeerLost as lost:
-            ending = self._how_it_ended(lost)
+            ending = self._how_it_ended(lost, test.hidden)
             self._stop()
             return _failed(test, f"your code {ending}")
-        except NameError as error:
-            if error.name is None:  # raised by the student's function, not a missing name
-                return _failed(test, f"NameError: {error}")
-            return _failed(test, self._undefined(error))
         except Exception as error:
+            if isinstance(error, NameError) and error.name is not None:  # not one the student's code raised
+                return _failed(test, self._undefined(error, test.hidden))
+            if test.hidden:
+                return _failed(test, HIDDEN_ERROR)
             return _failed(test, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
         return TestVerdict(test.grade_id, test.points, test.points, True, PASSED, None, None)
 
-    def _how_it_ended(self, lost: PeerLost) -> str:
-        """What the student's code did, e.g. "did not finish within 30 s"."""
+    def _how_it_ended(self, lost: PeerLost, hidden: bool = False) -> str:
+        """What the student's code did, e.g. "did not finish within 30 s"; for a hidden test without
+        what the code chose (its exit status or signal, what it sent)."""
         if isinstance(lost, PeerTimeout):
             return f"did not finish within {self.limits.wall_seconds:g} s"
         if isinstance(lost, PeerClosed):
-            return f"ended its process ({self.sandbox.how_it_ended()})"
-        return f"sent the grader an invalid answer ({lost})"
+            return "ended its process" if hidden else f"ended its process ({self.sandbox.how_it_ended()})"
+        return "sent the grader an invalid answer" if hidden else f"sent the grader an invalid answer ({lost})"
 
     def _namespace(self) -> dict:
         """A fresh namespace for a test cell: the student's names (proxies of functions, plain data),
@@ -214,12 +226,14 @@ class _Grading:
         exec(self.source.imports, namespace)
         return namespace
 
-    def _undefined(self, error: NameError) -> str:
-        """A missing name, and what went wrong in the cells that could have defined it."""
+    def _undefined(self, error: NameError, hidden: bool) -> str:
+        """A missing name, and (on a visible test) what went wrong in the cells that could have defined it."""
+        message = f"{error}: the submission's code does not define it"
+        if hidden:
+            return message
         problems = [f"{label} was skipped: {text}" if kind == "skipped" else
                     f"{label} raised {kind}" + (f": {text}" if text else "")
                     for label, (kind, text) in self.cells.errors.items()]
-        message = f"{error}: the submission's code does not define it"
         return message + (f" ({'; '.join(problems)})" if problems else "")
 
 
@@ -234,10 +248,7 @@ def _compile_test(test: TestCell, seed: int):
     return compile(tree, f"<test cell {test.grade_id}>", "exec")
 
 
-def _failed(test: TestCell, message: str) -> TestVerdict:
-    """A failed test; a recognised mistake is split off the message into its key and hint."""
-    match = MISTAKE.search(message)
-    if match and match.group(1) in HINTS:
-        return TestVerdict(test.grade_id, 0.0, test.points, False, message[:match.start()],
-                           match.group(1), HINTS[match.group(1)])
-    return TestVerdict(test.grade_id, 0.0, test.points, False, message, None, None)
+def _failed(test: TestCell, message: str, mistake: str | None = None) -> TestVerdict:
+    """A failed test; ``mistake``: the key the check's comparison recognised, given with its hint."""
+    return TestVerdict(test.grade_id, 0.0, test.points, False, message, mistake,
+                       HINTS[mistake] if mistake else None)
