@@ -24,7 +24,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from autograder.grading import pipeline
-from autograder.grading.collect import Roster, add_roster_to_gradebook, collect_submissions
+from autograder.grading.collect import Roster, add_roster_to_gradebook, collect_submissions, shown
 from autograder.grading.course import Course, CourseError
 from autograder.grading.export import grade_rows, write_csv
 from autograder.grading.records import UNGRADABLE, create_table, verdict_records
@@ -67,11 +67,14 @@ def collect(course: Course, args) -> int:
     print(f"collected {len(report.collected)} notebooks of {len({c.student for c in report.collected})} students "
           f"into {course.directory.submitted_directory}/: "
           + ", ".join(f"{n} {state}" for state, n in counts.items()))
-    if report.unmatched:
-        print(f"\n{len(report.unmatched)} files not collected:")
-        print(format_table(["file", "why"], [list(u) for u in report.unmatched]))
-        return PROBLEMS
-    return OK
+    left_out = [("roster rows left out (their students are not in the gradebook)", ["row", "why"],
+                 roster.problems if roster else []),
+                ("files not collected", ["file", "why"], report.unmatched)]
+    for title, headers, rows in left_out:
+        if rows:  # names come from the download: never print them raw
+            print(f"\n{len(rows)} {title}:")
+            print(format_table(headers, [[shown(name), shown(why, 200)] for name, why in rows]))
+    return PROBLEMS if any(rows for _, _, rows in left_out) else OK
 
 
 def autograde(course: Course, args) -> int:
@@ -109,6 +112,7 @@ def feedback(course: Course, args) -> int:
 
 def export(course: Course, args) -> int:
     with course.gradebook() as gradebook:
+        create_table(gradebook)  # a gradebook never autograded has no verdicts yet
         rows = grade_rows(course, gradebook, _assignments(course, gradebook, args))
     write_csv(rows, args.output)
     ungradable = {(r["student_id"], r["assignment"], r["notebook"]) for r in rows if r["status"] == UNGRADABLE}

@@ -9,7 +9,8 @@ says which, and ``points`` is empty unless a grader scored the cell by hand); "n
 (collected since the last autograde, or changed since it was graded); or "not submitted" (0 points).
 ``points`` come from nbgrader's gradebook, so a score a grader set in formgrader counts.
 ``mistake`` is the known mistake a failed test recognised; ``flags`` what the grader asks an instructor
-to review (e.g. a solution cell importing torch).
+to review (e.g. a solution cell importing torch). Text cells are neutralised against CSV injection
+(see :func:`inert`); points are numbers and stay as they are.
 """
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from autograder.grading.collect import escaped
 from autograder.grading.course import Course, file_sha256
 from autograder.grading.records import GRADED, verdict_records
 
 COLUMNS = ["student_id", "assignment", "notebook", "test", "points", "max_points", "status", "reason",
            "mistake", "flags"]
 NOT_SUBMITTED, NOT_GRADED_YET = "not submitted", "not graded yet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def grade_rows(course: Course, gradebook: Gradebook, assignments: list[str]) -> list[dict]:
@@ -72,7 +75,14 @@ def _row(student, assignment, notebook, test, points, max_points, status, reason
 
 
 def write_csv(rows: list[dict], path: Path) -> None:
-    with open(path, "w", newline="") as f:
+    """The rows as CSV, each text cell made :func:`inert`."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: inert(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
+
+
+def inert(text: str) -> str:
+    """A text cell no spreadsheet evaluates and no terminal interprets: a leading ``= + - @``, tab or CR
+    gets a ``'`` in front (OWASP's rule against CSV injection), control characters are escaped."""
+    return "'" + escaped(text) if text[:1] in FORMULA_STARTS else escaped(text)
