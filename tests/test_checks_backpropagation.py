@@ -182,7 +182,8 @@ def max_pool2d_backward_masks(dout, cache):
 
 
 def _two_layer_net(x, params, labels, *, relu_mask=lambda h: h > 0, shift="row", log_of_softmax=False,
-                   mean=True, dW1_transposed=False, db1_summed=True, grads_as="dict", predictions_into_labels=False):
+                   mean=True, dW1_transposed=False, db1_summed=True, grads_as="dict",
+                   predictions_into_labels=False):
     """A student's two-layer network written out in full; the keyword arguments switch in mistakes.
 
     shift: what is subtracted from the scores before exp(): "row" (each row's maximum), "batch" (one
