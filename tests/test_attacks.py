@@ -461,7 +461,8 @@ def softmax(y):
     assert_changes_nothing(verdict, honest_wrong,
                            ["code cell 23 was skipped: it ended its process (exit status 0)"])
     assert "raised SystemExit" in verdict.tests[0].message
-    assert verdict.tests[1].message == "your code ended its process (exit status 0)"
+    # the hidden test: not the exit status, which the code chose after seeing the hidden input
+    assert verdict.tests[1].message == "your code ended its process"
 
 
 def test_breaking_the_runner_after_the_cells_is_ungradable_crash(course):
