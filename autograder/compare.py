@@ -122,7 +122,7 @@ def assert_close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7, a
         abs_err = np.abs(actual64 - expected)
         rel_err = np.nanmax(np.where(np.isfinite(abs_err), abs_err / (np.abs(expected) + atol), np.inf))
     problem = (f"values differ from the reference in {int(bad.sum())} of {bad.size} entries.\n"
-               f"  first mismatch{where}: expected {expected[index]!r}, got {actual64[index]!r}\n"
+               f"  first mismatch{where}: expected {float(expected[index])!r}, got {float(actual64[index])!r}\n"
                f"  largest relative error: {rel_err:.3g} (tolerance rtol={rtol:g}, atol={atol:g})")
     requirement = "values differ from the reference."
     not_finite = not np.isfinite(actual64).all() and np.isfinite(expected).all()

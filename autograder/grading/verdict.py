@@ -231,8 +231,9 @@ class _Grading:
         message = f"{error}: the submission's code does not define it"
         if hidden:
             return message
+        # the student's text on one line: it cannot pass for lines of the grader's own
         problems = [f"{label} was skipped: {text}" if kind == "skipped" else
-                    f"{label} raised {kind}" + (f": {text}" if text else "")
+                    f"{label} raised {kind}" + (f": {' '.join(text.split())}" if text else "")
                     for label, (kind, text) in self.cells.errors.items()]
         return message + (f" ({'; '.join(problems)})" if problems else "")
 
