@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+import nbformat
 import pytest
 from markdown_it import MarkdownIt
 from nbgrader.api import Gradebook
@@ -22,7 +23,8 @@ from autograder.grading.jobs import SubmissionKey
 from autograder.grading.notebooks import read_source
 from autograder.grading.records import create_table, record_verdict, verdict_records
 from autograder.grading.student_feedback import render
-from test_attacks import (ASSIGNMENT, assert_changes_nothing, course, grade, honest_wrong,  # noqa: F401
+from autograder.grading.verdict import HIDDEN_ERROR, grade_notebook
+from test_attacks import (ASSIGNMENT, LIMITS, assert_changes_nothing, course, grade, honest_wrong,  # noqa: F401
                           points, processes_left_behind, solution)
 
 # What the student's code writes into its results; no message of the grader contains it.
@@ -115,6 +117,31 @@ def test_a_container_the_code_sized_is_not_echoed_by_a_hidden_test(course):
     assert hidden.message.endswith("the result is not what this check requires "
                                    "(details are shown on visible tests only).")
     assert verdict.score == 18.0  # its own 3 points
+
+
+def _square_notebook(path, answer: str):
+    """A notebook asking for ``square(x)``, with two hidden tests that are plain test-cell code: one
+    calls the function straight (its exception stops the cell), one asserts with a message quoting
+    the result."""
+    def cell(source, **nbgrader):
+        return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+            "schema_version": 3, "locked": False, "grade": False, "solution": False, **nbgrader}})
+    hidden = "### BEGIN HIDDEN TESTS\n{}\n### END HIDDEN TESTS"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        cell(answer, grade_id="square", solution=True),
+        cell(hidden.format("square(7)"), grade_id="test_calls", grade=True, locked=True, points=1),
+        cell(hidden.format("assert square(-7) == 49, f'square(-7) returned {square(-7)}'"),
+             grade_id="test_asserts", grade=True, locked=True, points=1),
+    ]), path)
+    return path
+
+
+def test_hidden_test_cells_of_plain_code_show_nothing_the_code_chose(tmp_path):
+    answer = f"def square(x):\n    if x > 0:\n        raise ValueError('{LEAK}' + str(x))\n    return '{LEAK}' + str(x)"
+    source = _square_notebook(tmp_path / "source.ipynb", "def square(x):\n    return x * x")
+    verdict = grade_notebook(source, _square_notebook(tmp_path / "leaky.ipynb", answer), seed=1, limits=LIMITS)
+    assert [(t.grade_id, t.passed, t.message) for t in verdict.tests] == [
+        ("test_calls", False, HIDDEN_ERROR), ("test_asserts", False, HIDDEN_ERROR)]
 
 
 def test_printed_output_and_warnings_reach_no_message(course, honest_wrong):
