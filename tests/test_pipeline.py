@@ -1,6 +1,7 @@
 """The autograde pipeline's mechanics (parallel workers, gradebook records, resume, exactly once), with
 a test double standing in for the sandboxed grader: ``fake_grade`` scores a test cell when the submission
-contains ``pass:<grade_id>``, and can be told to sleep, crash, raise or hang. End-to-end runs with the real
+contains ``pass:<grade_id>``, and can be told to sleep, crash, raise, hang, exhaust its memory, flag
+megabytes of text or give a verdict the gradebook refuses. End-to-end runs with the real
 grader are in test_cli.py and test_load.py."""
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ import nbformat
 import pytest
 
 from autograder.grading.course import Course
+from autograder.grading.jobs import MAX_FLAGS, MAX_TEXT_CHARS
 from autograder.grading.pipeline import autograde, summary_table
 from autograder.grading.records import verdict_records
 from autograder.grading.verdict import NotebookVerdict, TestVerdict
+from autograder.grading.workers import OUT_OF_MEMORY_REASON
 from notebook_code import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -36,7 +39,9 @@ LOG = "calls.log"  # the double appends "<student> <pid>" to <course>/calls.log,
 
 def fake_grade(source: Path, submission: Path, *, seed: int) -> NotebookVerdict:
     """Stand-in for ``verdict.grade_notebook``: no student code runs; the submission's text says what
-    happens (``pass:<grade_id>``, ``sleep:<seconds>``, ``crash``, ``raise``, ``hang``)."""
+    happens (``pass:<grade_id>``, ``sleep:<seconds>``, ``crash``, ``raise``, ``hang``, ``hog`` (allocate
+    64 GiB), ``nan`` (a score of NaN, which the gradebook's NOT NULL column refuses), ``flags`` (100 flags of a
+    megabyte each))."""
     with open(submission.parents[3] / LOG, "a") as log:  # <course>/submitted/<student>/<assignment>/
         log.write(f"{submission.parents[1].name} {os.getpid()}\n")
     cells = [c for c in nbformat.read(source, as_version=4).cells if c.metadata.get("nbgrader", {}).get("grade")]
@@ -54,6 +59,8 @@ def fake_grade(source: Path, submission: Path, *, seed: int) -> NotebookVerdict:
         raise RuntimeError("the grader itself failed")
     if "hang" in words:
         time.sleep(3600)
+    if "hog" in words:
+        bytearray(64 << 30)
     tests = []
     for cell in cells:
         grade_id, points = cell.metadata["nbgrader"]["grade_id"], float(cell.metadata["nbgrader"]["points"])
@@ -61,7 +68,9 @@ def fake_grade(source: Path, submission: Path, *, seed: int) -> NotebookVerdict:
         tests.append(TestVerdict(grade_id, points if passed else 0.0, points, passed,
                                  "passed" if passed else f"{grade_id} returned the wrong values",
                                  None if passed else "sign-flip", None if passed else "Check the sign."))
-    return NotebookVerdict("graded", None, tests, [], sum(t.points for t in tests), max_score, 0.01)
+    score = float("nan") if "nan" in words else sum(t.points for t in tests)
+    flags = [f"flag {i}: " + "x" * (1 << 20) for i in range(100)] if "flags" in words else []
+    return NotebookVerdict("graded", None, tests, flags, score, max_score, 0.01)
 
 
 # --- submissions and what the gradebook holds ------------------------------------------------------------
@@ -179,6 +188,23 @@ def test_a_dead_or_stuck_worker_costs_only_its_own_submission(course):
     assert records["hanger"].status == "ungradable" and records["hanger"].reason.startswith("timeout")
     assert records["alice"].score == 6.0 and records["dave"].score == 1.0
     assert result.tallies[0].ungradable == 2
+
+
+def test_running_out_of_memory_or_a_refused_verdict_costs_only_its_own_submission(course):
+    submit(course, "hog", "hog")
+    submit(course, "nan", "nan " + passing("test_softmax"))
+    submit(course, "huge_flags", "flags")
+    submit(course, "alice", passing(*TESTS))
+    result = run(course)
+    with Course.load(course).gradebook() as gradebook:
+        records = {r.student: r for r in verdict_records(gradebook, ASSIGNMENT)}
+    assert (records["hog"].status, records["hog"].reason) == ("ungradable", OUT_OF_MEMORY_REASON)
+    assert (records["nan"].status, records["nan"].reason) == (
+        "ungradable", "not recordable: the gradebook refused the verdict (IntegrityError)")
+    flags = records["huge_flags"].details["flags"]
+    assert len(flags) == MAX_FLAGS and flags[-1] == f"... and {100 - MAX_FLAGS + 1} more flags"
+    assert max(len(flag) for flag in flags) == MAX_TEXT_CHARS and len(records["huge_flags"].verdict) < 20_000
+    assert records["alice"].score == 6.0 and result.errors == [] and result.tallies[0].ungradable == 2
 
 
 def test_a_grader_fault_is_reported_not_recorded_and_retried_next_run(course):

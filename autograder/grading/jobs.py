@@ -6,9 +6,15 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: A grading function: (source notebook, submitted notebook, seed=...) -> NotebookVerdict (a dataclass).
 GradeFunction = Callable[..., object]
+
+# What a verdict may hold of text, which can quote the student's code: each string (a reason, a test's
+# message, a flag) is cut to MAX_TEXT_CHARS characters, and the flags to MAX_FLAGS.
+MAX_TEXT_CHARS = 1000
+MAX_FLAGS = 10
 
 
 @dataclass(frozen=True)
@@ -35,4 +41,23 @@ class Job:
 
 def grade_job(grade: GradeFunction, job: Job) -> dict:
     """Run in a worker: grade one submitted notebook and return its verdict as a JSON-ready dict."""
-    return dataclasses.asdict(grade(job.source, job.submission, seed=job.seed))
+    return bounded_verdict(dataclasses.asdict(grade(job.source, job.submission, seed=job.seed)))
+
+
+def bounded_verdict(verdict: dict) -> dict:
+    """``verdict`` (JSON-ready) with at most MAX_FLAGS flags, the last saying how many were left out,
+    and each string cut to MAX_TEXT_CHARS characters, ending with "..." where it was cut."""
+    flags = list(verdict["flags"])
+    if len(flags) > MAX_FLAGS:
+        flags = flags[:MAX_FLAGS - 1] + [f"... and {len(flags) - MAX_FLAGS + 1} more flags"]
+    return _bounded_texts(dict(verdict, flags=flags))
+
+
+def _bounded_texts(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= MAX_TEXT_CHARS else value[:MAX_TEXT_CHARS - 3] + "..."
+    if isinstance(value, list):
+        return [_bounded_texts(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _bounded_texts(v) for k, v in value.items()}
+    return value

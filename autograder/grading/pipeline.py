@@ -20,7 +20,7 @@ from autograder.grading.course import Course, file_sha256, student_seed
 from autograder.grading.jobs import GradeFunction, Job, SubmissionKey, grade_job
 from autograder.grading.records import GRADED, UNGRADABLE, create_table, graded_hashes, record_verdict
 from autograder.grading.table import format_table
-from autograder.grading.workers import GradingPool, Outcome, ProgressBar
+from autograder.grading.workers import WORKER_MEMORY_BYTES, GradingPool, Outcome, ProgressBar
 
 MISSING = "missing"  # the "hash" recorded for a notebook that was not submitted
 
@@ -91,15 +91,16 @@ def default_grade_function() -> GradeFunction:
 
 def autograde(course: Course, assignments: list[str], *, processes: int | None = None, force: bool = False,
               grade: GradeFunction | None = None, job_timeout: float = 600.0,
-              progress: bool = True) -> AutogradeRun:
+              worker_memory_bytes: int = WORKER_MEMORY_BYTES, progress: bool = True) -> AutogradeRun:
     """Grade every submission of ``assignments`` not yet graded (all with ``force``) with ``processes``
     worker processes (default: the number of cores) and record each verdict in the gradebook.
 
     ``grade`` is the grading function (default ``verdict.grade_notebook``), called in the worker
-    processes with ``(source notebook, submitted notebook, seed=...)``. A job whose worker dies or runs
-    past ``job_timeout`` seconds is recorded as ungradable; one whose grading function raises is not
-    recorded (a grader fault: the next run tries again) and is listed in ``errors``. Ctrl-C or SIGTERM
-    (as KeyboardInterrupt) stop the run with what was committed kept.
+    processes with ``(source notebook, submitted notebook, seed=...)``. A job whose worker dies, runs
+    past ``job_timeout`` seconds or out of its ``worker_memory_bytes`` (see :mod:`workers`), or whose
+    verdict the gradebook refuses, is recorded as ungradable with the reason; one whose grading function
+    raises is not recorded (a grader fault: the next run tries again) and is listed in ``errors``.
+    Ctrl-C or SIGTERM (as KeyboardInterrupt) stop the run with what was committed kept.
     """
     start = time.monotonic()
     grade = grade or default_grade_function()
@@ -120,7 +121,8 @@ def autograde(course: Course, assignments: list[str], *, processes: int | None =
             for job in unsubmitted:
                 verdict = ungradable(job, f"missing: no {job.key.notebook}.ipynb in the submission", 0.0)
                 _record(gradebook, job, verdict, tallies[job.key.assignment], bar)
-            with GradingPool(functools.partial(grade_job, grade), processes, job_timeout) as pool:
+            with GradingPool(functools.partial(grade_job, grade), processes, job_timeout,
+                             worker_memory_bytes) as pool:
                 for outcome in pool.run([job for job in jobs if job.submission is not None]):
                     _take(gradebook, outcome, tallies[outcome.job.key.assignment], run, bar)
         except KeyboardInterrupt:
@@ -149,7 +151,11 @@ def _take(gradebook: Gradebook, outcome: Outcome, tally: Tally, run: AutogradeRu
         verdict = ungradable(job, outcome.failure, outcome.seconds)
     else:
         verdict = dict(outcome.result, flags=list(outcome.result["flags"]) + list(job.flags))
-    _record(gradebook, job, verdict, tally, bar)
+    try:
+        _record(gradebook, job, verdict, tally, bar)
+    except Exception as error:  # e.g. the database refused the row: this submission's verdict says so
+        reason = f"not recordable: the gradebook refused the verdict ({type(error).__name__})"
+        _record(gradebook, job, ungradable(job, reason, outcome.seconds), tally, bar)
 
 
 def _record(gradebook: Gradebook, job: Job, verdict: dict, tally: Tally, bar: ProgressBar) -> None:

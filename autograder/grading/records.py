@@ -10,9 +10,11 @@ so its formgrader, ``nbgrader export`` and database upgrades keep working.
 A verdict's grades and its row are committed in one transaction: after a crash either both are there or
 neither, which is what lets an interrupted run resume without losing or repeating anything.
 
-Texts are recorded printable: a message or reason may quote the student's code, whose control
-characters (terminal escape sequences, bidirectional overrides) would otherwise reach the terminal,
-the CSV export and the feedback of whoever reads them.
+Texts are recorded printable and short: a message or reason may quote the student's code, whose
+control characters (terminal escape sequences, bidirectional overrides) would otherwise reach the
+terminal, the CSV export and the feedback of whoever reads them, and whose megabytes of text would
+swell the gradebook and the export (each text is cut to ``jobs.MAX_TEXT_CHARS`` characters, the flags
+to ``jobs.MAX_FLAGS``).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from sqlalchemy import Column, DateTime, Float, String, Text, select
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import declarative_base
 
-from autograder.grading.jobs import SubmissionKey
+from autograder.grading.jobs import SubmissionKey, bounded_verdict
 
 Base = declarative_base()
 
@@ -102,26 +104,31 @@ def record_verdict(gradebook: Gradebook, key: SubmissionKey, sha256: str, verdic
     Each test's points become the ``auto_score`` of the grade cell with its ``grade_id``. An ungradable
     notebook gets no automatic score (NULL, as nbgrader leaves a notebook it could not run) and so
     ``needs_manual_grade``; so does a cell a human already scored, as nbgrader does, and a grade cell no
-    test covers (a manually graded answer). A manual score is never overwritten.
+    test covers (a manually graded answer). A manual score is never overwritten. On an error (the
+    database refused the row) nothing of the verdict is kept and the error is raised.
     """
-    verdict = printable(verdict)
-    _ensure_submission(gradebook, key)
-    points = {t["grade_id"]: t["points"] for t in verdict["tests"]} if verdict["status"] == GRADED else {}
-    submitted = gradebook.find_submission_notebook(key.notebook, key.assignment, key.student)
-    for grade in submitted.grades:
-        grade.auto_score = points.get(grade.name)
-        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
-    row = gradebook.db.get(VerdictRecord, (key.assignment, key.student, key.notebook)) or VerdictRecord(
-        assignment=key.assignment, student=key.student, notebook=key.notebook)
-    row.sha256 = sha256
-    row.status = verdict["status"]
-    row.reason = verdict["reason"]
-    row.score = verdict["score"]
-    row.max_score = verdict["max_score"]
-    row.verdict = json.dumps(verdict)
-    row.graded_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-    gradebook.db.add(row)
-    gradebook.db.commit()
+    verdict = printable(bounded_verdict(verdict))
+    try:
+        _ensure_submission(gradebook, key)
+        points = {t["grade_id"]: t["points"] for t in verdict["tests"]} if verdict["status"] == GRADED else {}
+        submitted = gradebook.find_submission_notebook(key.notebook, key.assignment, key.student)
+        for grade in submitted.grades:
+            grade.auto_score = points.get(grade.name)
+            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+        row = gradebook.db.get(VerdictRecord, (key.assignment, key.student, key.notebook)) or VerdictRecord(
+            assignment=key.assignment, student=key.student, notebook=key.notebook)
+        row.sha256 = sha256
+        row.status = verdict["status"]
+        row.reason = verdict["reason"]
+        row.score = verdict["score"]
+        row.max_score = verdict["max_score"]
+        row.verdict = json.dumps(verdict)
+        row.graded_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        gradebook.db.add(row)
+        gradebook.db.commit()
+    except Exception:
+        gradebook.db.rollback()
+        raise
 
 
 def _ensure_submission(gradebook: Gradebook, key: SubmissionKey) -> None:

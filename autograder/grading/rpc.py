@@ -14,14 +14,28 @@ as an opaque :class:`RemoteObject`, which the student's code can only hand back)
 ``numerical_gradient(f, x)``), the student's code calls back into the grader, which runs ``f`` and
 answers; calls nest to any depth. Arrays a function changed in place are copied back to the caller's
 arrays, so a check still sees a student's function modify its input.
+
+Whatever the student's process sends costs the grader a bounded amount of work: a message is decoded
+only within the limits below (its size, nesting, number of values, integers, strings, dict keys), and
+a function of the grader's that the student's code calls runs under the caller's deadline. The side
+that encodes refuses the same values (:class:`NotPlainData`), so an honest runner never sends what
+the grader would refuse.
+
+Dict keys must be strings, ints, floats, bools or None, and at most :data:`MAX_OTHER_KEYS` of them
+per message may be other than strings: the hash of a string is randomised per process, but numbers,
+tuples and numpy scalars can be chosen so that all keys collide, which makes building the dict take
+time quadratic in its size.
 """
 from __future__ import annotations
 
 import builtins
+import gc
 import json
 import os
 import select
+import signal
 import struct
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +47,14 @@ PLAIN_DTYPE_KINDS = "biufcSU"
 HEADER = struct.Struct("!QI")  # frame length (JSON + array bytes), JSON length
 MAX_NAME_CHARS = 100
 MAX_MESSAGE_CHARS = 2000
+# Limits on one message (see the module docstring); its arrays' bytes are limited by the Channel.
+MAX_JSON_BYTES = 16 << 20   # the JSON part: decoding it takes up to about 25 bytes of memory per byte
+MAX_DEPTH = 64              # lists, tuples and dicts nested in each other
+MAX_VALUES = 1 << 20        # values (containers, numbers, strings, arrays, functions)
+MAX_STRING_CHARS = 1 << 20  # one string
+MAX_INT_BITS = 1024         # one int (about the range of a float: arithmetic on it stays cheap)
+MAX_OTHER_KEYS = 1000       # dict keys that are not strings
+KEY_TYPES = (str, int, float, bool, type(None))
 HIDDEN_MESSAGE = "(its message is not shown for hidden tests)"
 
 
@@ -54,6 +76,12 @@ class PeerClosed(PeerLost):
 
 class ProtocolError(PeerLost):
     """The other side sent something that is not a valid message."""
+
+
+class OutOfMemory(BaseException):
+    """This process ran out of memory during a call to the other side (decoding its answer, serving
+    its calls). A BaseException, like PeerLost, so that a check's ``except Exception`` around a call of
+    the student's function does not report it as the student's error: it is the grader's."""
 
 
 class NotPlainData(TypeError):
@@ -86,11 +114,19 @@ class Channel:
         total, text_length = HEADER.unpack(self._read_exactly(HEADER.size, deadline))
         if total > self.max_bytes or text_length > total:
             raise ProtocolError(f"a message of {total} bytes, more than the limit of {self.max_bytes}")
+        if text_length > MAX_JSON_BYTES:
+            raise ProtocolError(f"a message whose JSON part has {text_length} bytes, more than the limit "
+                                f"of {MAX_JSON_BYTES}")
         body = self._read_exactly(total, deadline)
+        collecting = gc.isenabled()
+        gc.disable()  # JSON makes no reference cycles; collections over millions of new objects take seconds
         try:
             header = json.loads(body[:text_length].tobytes())
         except (ValueError, RecursionError) as error:
             raise ProtocolError(f"a message that is not valid JSON ({error})") from None
+        finally:
+            if collecting:
+                gc.enable()
         if not isinstance(header, dict):
             raise ProtocolError("a message that is not a JSON object")
         return header, body[text_length:]
@@ -134,6 +170,41 @@ class Channel:
                 raise PeerClosed("the pipe is closed")
             got += n
         return view
+
+
+class _Tally:
+    """What one message has used of its limits; raises ``error`` (NotPlainData when encoding,
+    ProtocolError when decoding) at the first limit passed."""
+
+    def __init__(self, error: type[Exception]):
+        self.error = error
+        self.values = 0
+        self.other_keys = 0
+
+    def value(self, depth: int) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self.error(f"more than {MAX_VALUES} values in one message")
+        if depth > MAX_DEPTH:
+            raise self.error(f"values nested more than {MAX_DEPTH} deep")
+
+    def scalar(self, value: Any, depth: int) -> None:
+        """Count a JSON scalar (None, bool, int, float or str) and check its size."""
+        self.value(depth)
+        if type(value) is int and value.bit_length() > MAX_INT_BITS:
+            raise self.error(f"an integer of more than {MAX_INT_BITS} bits")
+        if type(value) is str and len(value) > MAX_STRING_CHARS:
+            raise self.error(f"a string of {len(value)} characters, more than the limit of {MAX_STRING_CHARS}")
+
+    def key(self, key: Any) -> None:
+        if type(key) is str:
+            return
+        if type(key) not in KEY_TYPES:
+            raise self.error(f"a dict key of type {type(key).__name__[:MAX_NAME_CHARS]} (keys must be "
+                             "strings, ints, floats, bools or None)")
+        self.other_keys += 1
+        if self.other_keys > MAX_OTHER_KEYS:
+            raise self.error(f"more than {MAX_OTHER_KEYS} dict keys that are not strings in one message")
 
 
 class RemoteObject:
@@ -180,7 +251,10 @@ class Endpoint:
         rule keeps its state in torch tensors, which the student's code just passes on).
     forget_exports: the functions and objects this side lent are valid during one outermost call
         only (set in the grader, where checks pass throw-away lambdas).
-    deadline: the time.monotonic() by which every answer must have arrived (None: wait forever).
+    deadline: the time.monotonic() by which every answer must have arrived (None: wait forever), and
+        by which a call this side serves must be done: in the main thread, SIGALRM stops it then with
+        :class:`PeerTimeout` (in code that lets Python handle signals: a single numpy or torch
+        operation runs to its end, which the limits on a message's size keep short).
     hide_messages: replace the message of every exception the other side reports, and the name of
         its type unless a built-in's (hidden tests).
     call_with_names: the other side's ``call_with_names(names, function, args, kwargs)``, when it lent
@@ -197,6 +271,7 @@ class Endpoint:
         self.call_with_names: RemoteFunction | None = None
         self._next_id = 0
         self._depth = 0
+        self._serving = 0  # calls of the other side's being served, nested
 
     # --- messages -----------------------------------------------------------------------------------
 
@@ -215,7 +290,7 @@ class Endpoint:
         received: list[np.ndarray] = []
         offset = [0]
         try:
-            value = self._decode(header.get("value"), data, offset, received)
+            value = self._decode(header.get("value"), data, offset, received, _Tally(ProtocolError), 0)
         except RecursionError:
             raise ProtocolError("a message nested too deeply") from None
         if offset[0] != len(data):
@@ -226,7 +301,7 @@ class Endpoint:
         """Receive the next message and fail unless it is ``op``."""
         header, value, _ = self.receive()
         if header["op"] != op:
-            raise ProtocolError(f"a {header['op']!r} message where {op!r} was expected")
+            raise ProtocolError(f"a {_shown(header['op'])} message where {op!r} was expected")
         return header, value
 
     # --- calls -------------------------------------------------------------------------------------
@@ -235,22 +310,27 @@ class Endpoint:
         """Call the other side's function ``fn_id``, serving its calls back until it answers."""
         self._depth += 1
         try:
-            sent = self.send("call", {"args": list(args), "kwargs": kwargs}, fn=fn_id)
-            while True:
-                header, value, received = self.receive()
-                if header["op"] == "call":
-                    self.serve(header, value, received)
-                    continue
-                if header["op"] not in ("return", "raise") or not isinstance(value, dict):
-                    raise ProtocolError(f"a {header['op']!r} message while waiting for an answer")
-                _copy_back(value.get("changed"), sent)
-                if header["op"] == "return":
-                    return value.get("result")
-                raise self._remote_exception(header.get("type"), header.get("message"))
+            return self._call(fn_id, args, kwargs)
+        except MemoryError:
+            raise OutOfMemory("out of memory during a call to the other side") from None
         finally:
             self._depth -= 1
             if self._depth == 0 and self.forget_exports:
                 self.exports.clear()
+
+    def _call(self, fn_id: int, args: tuple, kwargs: dict) -> Any:
+        sent = self.send("call", {"args": list(args), "kwargs": kwargs}, fn=fn_id)
+        while True:
+            header, value, received = self.receive()
+            if header["op"] == "call":
+                self.serve(header, value, received)
+                continue
+            if header["op"] not in ("return", "raise") or not isinstance(value, dict):
+                raise ProtocolError(f"a {_shown(header['op'])} message while waiting for an answer")
+            _copy_back(value.get("changed"), sent)
+            if header["op"] == "return":
+                return value.get("result")
+            raise self._remote_exception(header.get("type"), header.get("message"))
 
     def serve(self, header: dict, value: Any, received: list[np.ndarray]) -> None:
         """Run one call the other side asked for and send back its result or exception.
@@ -269,7 +349,7 @@ class Endpoint:
         before = _snapshot(received)
         name = getattr(fn, "__name__", "the function")
         try:
-            result = fn(*value["args"], **value["kwargs"])
+            result = self._within_deadline(fn, value["args"], value["kwargs"])
         except PeerLost:
             raise
         except self.catch as error:
@@ -289,13 +369,34 @@ class Endpoint:
         tree, blobs, _ = packed
         self.channel.send({"op": "return", "value": tree}, blobs, self.deadline)
 
+    def _within_deadline(self, fn: Callable, args: list, kwargs: dict) -> Any:
+        """``fn(*args, **kwargs)``, stopped with PeerTimeout at ``deadline`` (see the class docstring).
+        Nested calls run under the alarm the outermost one set."""
+        if self.deadline is None or self._serving or threading.current_thread() is not threading.main_thread():
+            return fn(*args, **kwargs)
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise PeerTimeout("no time left before the deadline to run the call")
+
+        def stop(signum, frame):
+            raise PeerTimeout("a call served for the other side ran past the deadline")
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, remaining)
+        self._serving += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            self._serving -= 1
+
     def serve_forever(self) -> None:
         """Answer the other side's calls until it closes the pipe."""
         try:
             while True:
                 header, value, received = self.receive()
                 if header["op"] != "call":
-                    raise ProtocolError(f"a {header['op']!r} message where a call was expected")
+                    raise ProtocolError(f"a {_shown(header['op'])} message where a call was expected")
                 self.serve(header, value, received)
         except PeerClosed:
             return
@@ -321,7 +422,8 @@ class Endpoint:
         name = name[:MAX_NAME_CHARS]
         text = HIDDEN_MESSAGE if self.hide_messages else str(message)[:MAX_MESSAGE_CHARS]
         cls = getattr(builtins, name, None)
-        if isinstance(cls, type) and issubclass(cls, Exception):
+        # not MemoryError itself: here that means that this process ran out of memory
+        if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, MemoryError):
             try:
                 return cls(text)
             except Exception:  # built-ins whose constructor takes other arguments
@@ -334,7 +436,7 @@ class Endpoint:
         """``value`` as a JSON tree, the bytes of its arrays, and the arrays in the order numbered."""
         blobs: list[bytes] = []
         sent: list[np.ndarray] = []
-        return self._encode(value, blobs, sent, {}), blobs, sent
+        return self._encode(value, blobs, sent, {}, _Tally(NotPlainData), 0), blobs, sent
 
     def _export(self, value: Any, tag: str) -> dict:
         """Lend ``value`` to the other side: it gets a handle (a function's handle can be called)."""
@@ -344,23 +446,23 @@ class Endpoint:
         name = name[:MAX_NAME_CHARS] if isinstance(name, str) else type(value).__name__[:MAX_NAME_CHARS]
         return {"$": tag, "id": self._next_id, "name": name}
 
-    def _encode(self, value: Any, blobs: list[bytes], sent: list[np.ndarray], seen: dict) -> Any:
+    def _encode(self, value: Any, blobs: list[bytes], sent: list[np.ndarray], seen: dict, tally: _Tally,
+                depth: int) -> Any:
         if value is None or type(value) in (bool, int, float, str):
+            tally.scalar(value, depth)
             return value
         if isinstance(value, np.generic):  # before float: np.float64 is a float subclass
+            tally.value(depth)
             array = np.asarray(value)
             tag = _array_tag(array)
             blobs.append(array.tobytes())
             return {**tag, "scalar": True}
         # subclasses of the JSON types (a str or float that lies about itself) become the plain type
-        if isinstance(value, bool):
-            return bool(value)
-        if isinstance(value, int):
-            return int.__int__(value)
-        if isinstance(value, float):
-            return float.__float__(value)
-        if isinstance(value, str):
-            return str.__str__(value)
+        if isinstance(value, (int, float, str)):
+            plain = (int.__int__(value) if isinstance(value, int) else
+                     float.__float__(value) if isinstance(value, float) else str.__str__(value))
+            return self._encode(plain, blobs, sent, seen, tally, depth)
+        tally.value(depth)
         if isinstance(value, np.ndarray):
             if id(value) in seen:
                 return {"$": "nd", "same": seen[id(value)]}
@@ -371,12 +473,16 @@ class Endpoint:
             blobs.append(array.tobytes(order="C"))
             return {**tag, "ro": not value.flags.writeable}
         if isinstance(value, list):
-            return [self._encode(v, blobs, sent, seen) for v in value]
+            return [self._encode(v, blobs, sent, seen, tally, depth + 1) for v in value]
         if isinstance(value, tuple):
-            return {"$": "tuple", "v": [self._encode(v, blobs, sent, seen) for v in value]}
+            return {"$": "tuple", "v": [self._encode(v, blobs, sent, seen, tally, depth + 1) for v in value]}
         if isinstance(value, dict):
-            return {"$": "dict", "v": [[self._encode(k, blobs, sent, seen), self._encode(v, blobs, sent, seen)]
-                                       for k, v in value.items()]}
+            pairs = []
+            for k, v in value.items():
+                tally.key(k)
+                pairs.append([self._encode(k, blobs, sent, seen, tally, depth + 1),
+                              self._encode(v, blobs, sent, seen, tally, depth + 1)])
+            return {"$": "dict", "v": pairs}
         if isinstance(value, RemoteObject) and value._endpoint is self:
             return {"$": "yours", "id": value._id}
         if callable(value):
@@ -387,22 +493,28 @@ class Endpoint:
                            "and lists, tuples and dicts of them can be passed between the grader and "
                            "the student's code")
 
-    def _decode(self, tree: Any, data: memoryview, offset: list[int], received: list[np.ndarray]) -> Any:
+    def _decode(self, tree: Any, data: memoryview, offset: list[int], received: list[np.ndarray],
+                tally: _Tally, depth: int) -> Any:
         if tree is None or isinstance(tree, (bool, int, float, str)):
+            tally.scalar(tree, depth)
             return tree
+        tally.value(depth)
         if isinstance(tree, list):
-            return [self._decode(v, data, offset, received) for v in tree]
+            return [self._decode(v, data, offset, received, tally, depth + 1) for v in tree]
         if not isinstance(tree, dict):
             raise ProtocolError("a value of an unknown kind")
         tag = tree.get("$")
         if tag == "tuple" and isinstance(tree.get("v"), list):
-            return tuple(self._decode(v, data, offset, received) for v in tree["v"])
+            return tuple(self._decode(v, data, offset, received, tally, depth + 1) for v in tree["v"])
         if tag == "dict" and isinstance(tree.get("v"), list):
-            pairs = [self._decode(pair, data, offset, received) for pair in tree["v"]]
-            try:
-                return {key: v for key, v in pairs}
-            except (TypeError, ValueError):
-                raise ProtocolError("a dict with an invalid key") from None
+            pairs = []
+            for pair in tree["v"]:
+                if not (isinstance(pair, list) and len(pair) == 2):
+                    raise ProtocolError("a dict with an invalid entry")
+                key = self._decode(pair[0], data, offset, received, tally, depth + 1)
+                tally.key(key)
+                pairs.append((key, self._decode(pair[1], data, offset, received, tally, depth + 1)))
+            return dict(pairs)
         if tag == "nd" and "same" in tree:
             index = tree["same"]
             if not isinstance(index, int) or not 0 <= index < len(received):
@@ -421,6 +533,11 @@ class Endpoint:
         if tag == "yours" and tree.get("id") in self.exports:
             return self.exports[tree["id"]]
         raise ProtocolError("a value of an unknown kind")
+
+
+def _shown(text: Any) -> str:
+    """The other side's ``text`` quoted for a message, at most MAX_NAME_CHARS of it."""
+    return repr(text[:MAX_NAME_CHARS] if isinstance(text, str) else text)
 
 
 def _array_tag(array: np.ndarray) -> dict:

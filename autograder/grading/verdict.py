@@ -47,8 +47,9 @@ from autograder.checks.hints import HINTS
 from autograder.compare import CheckFailure
 from autograder.grading.notebooks import (SourceNotebook, StudentCode, TestCell, Ungradable, read_source,
                                           read_submission)
-from autograder.grading.rpc import PeerClosed, PeerLost, PeerTimeout
-from autograder.grading.sandbox import CellsRun, Limits, Sandbox
+from autograder.grading.rpc import OutOfMemory, PeerClosed, PeerLost, PeerTimeout
+from autograder.grading.sandbox import CellsRun, Limits, Sandbox, SandboxUnavailable
+from autograder.grading.workers import OUT_OF_MEMORY_REASON
 
 PASSED = "passed"
 # A hidden test stopped by an exception other than a check's failure: the student's own exception
@@ -92,7 +93,9 @@ def grade_notebook(source_notebook: Path, submission: Path, *, seed: int,
 
     seed: the student's seed for the hidden tests' random inputs (see :func:`student_seed`).
     Returns the verdict; raises only :class:`autograder.grading.sandbox.SandboxUnavailable` (this
-    machine cannot sandbox: nothing was graded) or on a broken source notebook.
+    machine cannot sandbox: nothing was graded) or on a broken source notebook. Any other fault while
+    grading the submission, the grader running out of memory included, makes it ungradable with the
+    reason: what the student's code sent caused it, and grading it again would do the same.
     """
     limits = limits or Limits()
     started = time.monotonic()
@@ -112,6 +115,13 @@ def grade_notebook(source_notebook: Path, submission: Path, *, seed: int,
         tests = grading.run()
     except Ungradable as error:
         return ungradable(error, grading.flags)
+    except SandboxUnavailable:
+        raise
+    except (MemoryError, OutOfMemory):
+        return ungradable(Ungradable(OUT_OF_MEMORY_REASON), grading.flags)
+    except Exception as error:
+        return ungradable(Ungradable(f"grader error on this submission: {type(error).__name__}: {error}"),
+                          grading.flags)
     return NotebookVerdict("graded", None, tests, grading.flags, sum(t.points for t in tests),
                            source.max_score, time.monotonic() - started)
 
@@ -201,6 +211,8 @@ class _Grading:
             ending = self._how_it_ended(lost, test.hidden)
             self._stop()
             return _failed(test, f"your code {ending}")
+        except MemoryError:  # the grader's own: a student's MemoryError arrives as another class
+            raise
         except Exception as error:
             if isinstance(error, NameError) and error.name is not None:  # not one the student's code raised
                 return _failed(test, self._undefined(error, test.hidden))

@@ -11,12 +11,18 @@ thread but its main one when it forks (a progress bar made with :data:`ProgressB
 the workers never use what they inherit of it: they only compute and never touch the gradebook.
 They die with the main process: they ask Linux for SIGKILL when it exits (``PR_SET_PDEATHSIG``), so
 killing the main process even with SIGKILL leaves no grader running.
+
+A worker's memory is capped: its address space may grow by ``memory_bytes`` (default
+:data:`WORKER_MEMORY_BYTES`) beyond what it inherits (RLIMIT_AS, soft limit only, so that a sandbox it
+starts can still set its own). A job that runs the worker out of it ends with MemoryError; it is
+reported as "out of memory" and a fresh worker takes that one's place.
 """
 from __future__ import annotations
 
 import ctypes
 import multiprocessing
 import os
+import resource
 import signal
 import time
 import traceback
@@ -29,13 +35,16 @@ from typing import Any
 from tqdm import tqdm
 
 PR_SET_PDEATHSIG = 1
+WORKER_MEMORY_BYTES = 3 << 30
+OUT_OF_MEMORY_REASON = "out of memory: the grader ran out of memory on this submission"
 
 
 class ProgressBar(tqdm):
     """tqdm without its monitor thread, so that the process stays single-threaded and may fork."""
 
     monitor_interval = 0
-STARTED, DONE, RAISED = "started", "done", "raised"  # what a worker sends back about a job
+# what a worker sends back about a job
+STARTED, DONE, RAISED, OUT_OF_MEMORY = "started", "done", "raised", "out of memory"
 
 
 @dataclass
@@ -44,7 +53,8 @@ class Outcome:
 
     ``failure`` is None when ``result`` holds the returned value; otherwise it says what happened in
     plain words and ``kind`` is "crashed" (the worker process died), "timeout" (it ran past the
-    deadline) or "error" (the grading function raised: a fault of the grader, not of the submission).
+    deadline), "out of memory" (it reached its memory cap) or "error" (the grading function raised:
+    a fault of the grader, not of the submission).
     """
 
     job: Any
@@ -55,9 +65,10 @@ class Outcome:
 
 
 class _Worker:
-    def __init__(self, context, function: Callable) -> None:
+    def __init__(self, context, function: Callable, memory_bytes: int) -> None:
         self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child_end, function, os.getpid()), daemon=True)
+        self.process = context.Process(target=_serve, args=(child_end, function, os.getpid(), memory_bytes),
+                                       daemon=True)
         self.process.start()
         child_end.close()
         self.job = None
@@ -74,12 +85,13 @@ class _Worker:
         self.conn.close()
 
 
-def _serve(conn: Connection, function: Callable, parent: int) -> None:
-    """Worker loop: for each job received, send ``(STARTED, None)``, then ``(DONE, function(job))`` or
-    ``(RAISED, traceback)``."""
+def _serve(conn: Connection, function: Callable, parent: int, memory_bytes: int) -> None:
+    """Worker loop: for each job received, send ``(STARTED, None)``, then ``(DONE, function(job))``,
+    ``(RAISED, traceback)`` or ``(OUT_OF_MEMORY, None)``."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the main process died before the request took effect
         return
+    _cap_address_space(memory_bytes)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
     while True:
@@ -90,9 +102,20 @@ def _serve(conn: Connection, function: Callable, parent: int) -> None:
         conn.send((STARTED, None))
         try:
             reply = (DONE, function(job))
+        except MemoryError:
+            reply = (OUT_OF_MEMORY, None)
         except Exception:
             reply = (RAISED, traceback.format_exc())
         conn.send(reply)
+
+
+def _cap_address_space(extra_bytes: int) -> None:
+    """Let this process's address space grow by ``extra_bytes`` beyond its size now (soft limit)."""
+    with open("/proc/self/statm") as statm:
+        size = int(statm.read().split()[0]) * resource.getpagesize()
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = size + extra_bytes if hard == resource.RLIM_INFINITY else min(size + extra_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 class GradingPool:
@@ -101,10 +124,12 @@ class GradingPool:
     Linux only (``fork`` and ``PR_SET_PDEATHSIG``), as the sandbox is.
     """
 
-    def __init__(self, function: Callable, processes: int, job_timeout: float) -> None:
+    def __init__(self, function: Callable, processes: int, job_timeout: float,
+                 memory_bytes: int = WORKER_MEMORY_BYTES) -> None:
         self.function = function
         self.processes = processes
         self.job_timeout = job_timeout
+        self.memory_bytes = memory_bytes
         self.context = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
 
@@ -142,7 +167,7 @@ class GradingPool:
             worker.give(queue.popleft())
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.context, self.function)
+        worker = _Worker(self.context, self.function, self.memory_bytes)
         self.workers.append(worker)
         return worker
 
@@ -160,6 +185,9 @@ class GradingPool:
             worker.job = None
             if kind == DONE:
                 return Outcome(job, result=value, seconds=seconds)
+            if kind == OUT_OF_MEMORY:  # what it holds now is unknown: a fresh worker takes its place
+                self._retire(worker)
+                return Outcome(job, kind=OUT_OF_MEMORY, failure=OUT_OF_MEMORY_REASON, seconds=seconds)
             return Outcome(job, kind="error", failure=f"grader error:\n{value}", seconds=seconds)
         if not worker.process.is_alive():
             return self._crashed(worker)
