@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from nbgrader.api import Gradebook
 
 from autograder.checks.hints import HINTS
+from autograder.grading.course import put_environment_scripts_on_path
 from autograder.grading.jobs import SubmissionKey
 from autograder.grading.notebooks import read_source
 from autograder.grading.records import create_table, record_verdict, verdict_records
@@ -222,6 +223,7 @@ def test_markup_and_control_characters_from_the_student_are_written_as_text(cour
     softmax = f'def softmax(y):\n    raise ValueError("{INJECTION}")\n'
     verdict = grade(course, "injector", solution(course, {"softmax": softmax}))
     student = "mallory](http://evil.example)<b>"  # a student id is text too
+    put_environment_scripts_on_path()  # nbgrader runs `alembic` to create a gradebook
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
         create_table(gradebook)
         gradebook.add_assignment(ASSIGNMENT)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,18 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config.loader import PyFileConfigLoader
 
 CONFIG_FILE = "nbgrader_config.py"
+
+
+def put_environment_scripts_on_path() -> None:
+    """Put the scripts folder of this Python's environment first on PATH, if it is not on it.
+
+    nbgrader creates and upgrades a gradebook by running the ``alembic`` command, installed next to
+    this interpreter: without this, ``.venv/bin/cnn2`` run without activating the environment fails on
+    a new gradebook with "No such file or directory: 'alembic'".
+    """
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
 
 
 class CourseError(Exception):
@@ -57,6 +71,7 @@ class Course:
 
     def gradebook(self) -> Gradebook:
         """nbgrader's gradebook of this course (use it as a context manager, it holds a connection)."""
+        put_environment_scripts_on_path()
         return Gradebook(self.db_url, course_id=self.directory.course_id)
 
     def _folder(self, step: str, student: str, assignment: str) -> Path:
