@@ -16,7 +16,7 @@ costs only ``softmax``'s tests.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -203,19 +203,23 @@ def check_cross_entropy(cross_entropy: Callable) -> None:
     _on_its_own("cross_entropy", _cross_entropy_visible, cross_entropy)
 
 
-def _cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
+def _fixed_stability_cases(name: str, underflow_mistake: str | None) -> Iterator[tuple]:
+    """The fixed inputs every cross-entropy function of the exercise must survive, whatever the seed:
+    (logits, labels, what, the mistake a non-finite result reveals). Rows at very different scales
+    catch one maximum for the whole batch, shifted rows a missing maximum, the last input the log of
+    a probability that underflows (row 0's loss is 800)."""
     logits, labels = _rows_apart_logits()
-    _check_cross_entropy_on(cross_entropy, logits, labels,
-                            "cross_entropy on rows at very different scales (around 700 and -50)",
-                            if_not_finite="global-max-subtraction")
+    yield logits, labels, f"{name} on rows at very different scales (around 700 and -50)", "global-max-subtraction"
     for offset, about in SHIFTS:
         logits, labels = _shifted_logits(offset)
-        _check_cross_entropy_on(cross_entropy, logits, labels, f"cross_entropy on {about}",
-                                if_not_finite="no-max-subtraction")
+        yield logits, labels, f"{name} on {about}", "no-max-subtraction"
     logits, labels = _underflow_logits()
-    _check_cross_entropy_on(cross_entropy, logits, labels,
-                            "cross_entropy when the true class's probability underflows (row 0's loss is 800)",
-                            if_not_finite="log-of-softmax")
+    yield logits, labels, f"{name} when the true class's probability underflows", underflow_mistake
+
+
+def _cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
+    for logits, labels, what, mistake in _fixed_stability_cases("cross_entropy", "log-of-softmax"):
+        _check_cross_entropy_on(cross_entropy, logits, labels, what, if_not_finite=mistake)
     rng = np.random.default_rng(seed)
     logits, labels = _huge_logits(rng, 4, 5)
     _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on random huge logits (around +1000)")
@@ -256,17 +260,9 @@ def check_cross_entropy_grad(cross_entropy_grad: Callable) -> None:
 
 
 def _cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> None:
-    logits, labels = _rows_apart_logits()
-    _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
-                                 "cross_entropy_grad on rows at very different scales (around 700 and -50)",
-                                 if_not_finite="global-max-subtraction")
-    for offset, about in SHIFTS:
-        logits, labels = _shifted_logits(offset)
-        _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels, f"cross_entropy_grad on {about}",
-                                     if_not_finite="no-max-subtraction")
-    logits, labels = _underflow_logits()
-    _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
-                                 "cross_entropy_grad when a probability underflows")
+    # the gradient takes no logarithm: an underflowing probability points to no particular mistake
+    for logits, labels, what, mistake in _fixed_stability_cases("cross_entropy_grad", None):
+        _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels, what, if_not_finite=mistake)
     rng = np.random.default_rng(seed)
     logits, labels = _huge_logits(rng, 4, 5)
     _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
