@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book book-strict test system-packages exercises reference gpu-check clean
+.PHONY: book book-strict test check system-packages exercises reference gpu-check clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ book-strict: $(STAMP)
 
 test: $(STAMP) system-packages book-strict
 	$(BIN)/python -m pytest
+
+# The fast part of the suite (a few minutes): no sandbox, nbgrader, browser or slow tests (markers in
+# tests/conftest.py), and no book build.
+check: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not sandbox and not nbgrader and not browser and not slow"
 
 # Debian packages the tests need: chromium (browser tests) and bubblewrap (the grading sandbox).
 system-packages:
