@@ -11,6 +11,9 @@ is all a hidden test may show, since the function chose those after seeing the h
 """
 from __future__ import annotations
 
+import inspect
+import sys
+import types
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -145,10 +148,70 @@ def assert_unchanged(original: np.ndarray, after: np.ndarray, what: str) -> None
         fail(what, "modified its input array in place.", "modified-input", "modified its input array in place.")
 
 
+# Packages a student's numpy code cannot import when graded: the grading sandbox has Python's standard
+# library and numpy only (see autograder.grading.sandbox).
+NOT_AVAILABLE_WHEN_GRADED = ("torch", "autograder")
+_warned: set = set()  # (id of a function, IPython cell run) already warned about
+
+
+def _package(value: Any) -> str:
+    """The top-level package a module, function, class or object comes from ("" if unknown)."""
+    name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+    return name.split(".")[0] if isinstance(name, str) else ""
+
+
+def uses_unavailable_packages(function: Callable) -> bool:
+    """Whether a function of the student's own kernel uses torch or autograder, which are not available
+    when graded: it is one of their functions, or its code (nested functions included) imports them
+    or reads a global or closure variable bound to one of their modules, functions, classes or
+    objects. Advice for the self-checks only; grading does not rely on it. The grader's own wrappers
+    (proxies of a sandboxed function, :func:`with_helpers`) are looked through or left alone."""
+    function = inspect.unwrap(function)
+    module = getattr(function, "__module__", None) or ""
+    if _package(function) == "torch" or module.startswith("autograder.reference"):
+        return True
+    code, namespace = getattr(function, "__code__", None), getattr(function, "__globals__", None)
+    if module.startswith("autograder.") or not isinstance(code, types.CodeType) or not isinstance(namespace, dict):
+        return False
+    names, codes = set(), [code]
+    while codes:
+        code = codes.pop()
+        names |= set(code.co_names)
+        codes += [constant for constant in code.co_consts if isinstance(constant, types.CodeType)]
+    values = [namespace[name] for name in names if name in namespace]
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            values.append(cell.cell_contents)
+        except ValueError:  # a free variable not assigned yet
+            continue
+    return (any(name.split(".")[0] in NOT_AVAILABLE_WHEN_GRADED for name in names)
+            or any(_package(value) in NOT_AVAILABLE_WHEN_GRADED for value in values))
+
+
+def _warn_if_unavailable_when_graded(function: Callable) -> None:
+    """Print one line, once per function and notebook cell run, when ``function`` uses torch or
+    autograder (:func:`uses_unavailable_packages`). Advice only: an object it cannot look into
+    gets no line."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    try:
+        function = inspect.unwrap(function)
+        key = (id(function), getattr(shell, "execution_count", None))
+        if key in _warned or not uses_unavailable_packages(function):
+            return
+    except Exception:  # a student's object that breaks inspection (a __wrapped__ loop, ...)
+        return
+    _warned.add(key)
+    print(f"{getattr(function, '__name__', 'your function')} uses torch/autograder, which is not available "
+          "when graded: this will fail when graded.")
+
+
 def call_student(function: Callable, what: str, *args: Any, **kwargs: Any) -> Any:
-    """Call a student's function; a missing implementation or a crash is reported as a failed check."""
+    """Call a student's function; a missing implementation or a crash is reported as a failed check.
+    A function that uses torch or autograder gets a warning line: it would fail when graded."""
     if not callable(function):
         fail(what, f"expected a function, got {type(function).__name__}.", requirement="expected a function.")
+    _warn_if_unavailable_when_graded(function)
     try:
         with np.errstate(all="ignore"):  # overflow warnings would hide the message; NaNs are checked
             return function(*args, **kwargs)
@@ -209,6 +272,7 @@ def with_helpers(function: Callable, helpers: Mapping[str, Callable]) -> Callabl
     def call(*args: Any, **kwargs: Any) -> Any:
         with names_bound(namespace, helpers):
             return function(*args, **kwargs)
+    call.__wrapped__ = function  # the student's function, for uses_unavailable_packages
     return call
 
 

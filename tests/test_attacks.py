@@ -34,8 +34,8 @@ NOTEBOOK = "softmax_cross_entropy.ipynb"
 FULL = 21.0
 WRONG = 18.0  # a wrong softmax costs its own 3 points only (the later functions get the reference's)
 SOFTMAX_TESTS = ("test_softmax", "test_softmax_hidden")
-# Small limits keep the suite fast. Attacks that import torch in the sandbox need seconds for that on
-# a busy machine; the infinite loops get the short wall time WALL, which each of them costs.
+# Small limits keep the suite fast; the infinite loops get the short wall time WALL, which each of
+# them costs.
 LIMITS = Limits(wall_seconds=30, total_seconds=120, cpu_seconds=60, memory_bytes=1 << 30, processes=4,
                 file_bytes=1 << 20, tmp_bytes=8 << 20)
 WALL = 3.0
@@ -156,8 +156,7 @@ checks.check_softmax = lambda softmax: None
 checks.check_softmax_edge_cases = lambda softmax, seed: None
 '''
     verdict = grade(course, "patch_helpers", with_attack(course, attack))
-    assert_changes_nothing(verdict, honest_wrong, ["imports autograder in a solution cell (softmax)",
-                                                   "imports torch while running (found among the loaded modules)"])
+    assert_changes_nothing(verdict, honest_wrong, ["imports autograder in a solution cell (softmax)"])
 
 
 def test_monkeypatching_numpy_changes_nothing(course, honest_wrong):
@@ -283,21 +282,21 @@ for path in {paths!r}:
             REPORT.append(path + " READ " + f.read())
     except Exception as error:
         REPORT.append(path + " " + type(error).__name__)
-REPORT.append("beside the Python environment: " + repr(os.listdir(os.path.dirname(sys.prefix))))
+REPORT.append("beside the Python installation: " + repr(os.listdir(os.path.dirname(sys.prefix))))
 '''
     verdict = grade(course, "reader", solution(course, {"softmax": _reporting_softmax(probe)}))
     report = verdict.tests[0].message
     assert verdict.status == "graded" and points(verdict)["test_softmax"] == 0
     assert " READ " not in report and report.count("FileNotFoundError") == len(paths)
-    assert "beside the Python environment: ['" + Path(sys.prefix).name + "']" in report
+    assert "beside the Python installation: ['" + Path(sys.base_prefix).name + "']" in report
     for secret in course.secrets:
         assert all(secret not in test.message for test in verdict.tests)
 
 
 def test_writing_to_the_gradebook_course_or_package_fails(course):
     targets = [str(course.root / "gradebook.db"), str(course.root / "pwned.txt"), str(course.source),
-               str(ROOT / "autograder" / "checks" / "pwned.py"), "/opt/cnn2/autograder/checks/pwned.py",
-               "/opt/cnn2/autograder/compare.py", "/usr/pwned", "/pwned", "/tmp/mine.txt"]
+               str(ROOT / "autograder" / "checks" / "pwned.py"), "/opt/cnn2/site/cnn2_runner/pwned.py",
+               "/opt/cnn2/site/cnn2_runner/rpc.py", "/usr/pwned", "/pwned", "/tmp/mine.txt"]
     probe = f'''
 for path in {targets!r}:
     try:

@@ -7,6 +7,7 @@ student's cells leave behind (``CellsRun.values``).
 from __future__ import annotations
 
 import errno
+import importlib.machinery
 import json
 import os
 import struct
@@ -22,6 +23,7 @@ from autograder.grading import sandbox as sandbox_module
 from autograder.grading.rpc import (HIDDEN_MESSAGE, Channel, Endpoint, PeerClosed, PeerTimeout, ProtocolError,
                                     RemoteFunction)
 from autograder.grading.sandbox import UID_BASE, UID_SLOTS, Limits, Sandbox, SandboxUnavailable
+from autograder.grading.student_runner import python_source
 from notebook_code import ROOT
 
 # --- the protocol, both ends in this process ---------------------------------------------------------
@@ -314,27 +316,63 @@ except PermissionError:
     assert seen["became_root"] is False
 
 
-def test_sees_only_the_python_installation_and_the_package_read_only():
+def test_sees_only_python_numpy_and_the_runner_read_only():
     seen = inside(f'''
-import os, sys
+import os, site, sys
 cwd, root = os.getcwd(), sorted(os.listdir("/"))
 course_visible = os.path.exists({str(ROOT / "solutions")!r}) or os.path.exists({str(ROOT / "tests")!r})
-beside_venv = os.listdir(os.path.dirname(sys.prefix))
-package = sorted(os.listdir("/opt/cnn2/autograder"))
+venv_visible = os.path.exists({sys.prefix!r})
+beside_python = os.listdir(os.path.dirname(sys.prefix))
+site_packages = {{path: os.listdir(path) for path in site.getsitepackages() if os.path.isdir(path)}}
+own_site, runner = sorted(os.listdir("/opt/cnn2/site")), sorted(os.listdir("/opt/cnn2/site/cnn2_runner"))
 outcomes = {{}}
-for path in ["/opt/cnn2/autograder/compare.py", sys.prefix + "/x", "/usr/x", "/x", "/tmp/x", "/dev/shm/x"]:
+for path in ["/opt/cnn2/site/x", "/opt/cnn2/site/cnn2_runner/rpc.py", "/opt/cnn2/site/numpy/x",
+             *[p + "/x" for p in site_packages], sys.prefix + "/x", "/usr/x", "/x", "/tmp/x", "/dev/shm/x"]:
     try:
         open(path, "a").close()
         outcomes[path] = "written"
     except OSError as error:
         outcomes[path] = error.errno
 ''')
-    assert seen["cwd"] == "/tmp" and seen["course_visible"] is False
-    assert seen["beside_venv"] == [Path(sys.prefix).name]
-    assert "compare.py" in seen["package"] and "checks" in seen["package"]
+    assert seen["cwd"] == "/tmp" and seen["course_visible"] is False and seen["venv_visible"] is False
+    assert seen["beside_python"] == [Path(sys.base_prefix).name]
+    assert seen["site_packages"] and all(listing == [] for listing in seen["site_packages"].values())
+    assert set(seen["own_site"]) - {"numpy.libs"} == {"cnn2_runner", "numpy"}
+    assert seen["runner"] == ["rpc.py", "student_runner.py"]
     outcomes = seen["outcomes"]
     assert outcomes.pop("/tmp/x") == "written"
     assert set(outcomes.values()) <= {errno.EROFS, errno.EACCES}
+
+
+def test_imports_nothing_but_the_standard_library_numpy_and_the_runner():
+    seen = inside('''
+import os, pkgutil, sys, sysconfig
+stdlib = {sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")}
+beyond_stdlib = [path for path in sys.path if path not in stdlib and os.path.dirname(path) not in stdlib
+                 or path.endswith("-packages")]
+reachable = sorted(module.name for module in pkgutil.iter_modules(beyond_stdlib))
+errors = {}
+for name in ["torch", "autograder", "autograder.reference", "IPython", "scipy"]:
+    try:
+        __import__(name)
+    except ImportError as error:
+        errors[name] = str(error)
+''')
+    assert seen["reachable"] == ["numpy"]  # cnn2_runner, a namespace package, is not listed
+    assert any(path.endswith("site-packages") for path in seen["beyond_stdlib"])
+    assert set(seen["errors"]) == {"torch", "autograder", "autograder.reference", "IPython", "scipy"}
+    assert "torch and autograder are not available when graded" in seen["errors"]["autograder.reference"]
+    assert seen["errors"]["scipy"] == "No module named 'scipy'"
+
+
+def test_cell_magics_arrive_as_plain_python():
+    cell = "%%time\n%timeit 1\nx = 1"
+    source = python_source(cell)
+    compile(source, "<cell>", "exec")
+    assert "%" not in source.replace("%%time", "") and "run_line_magic('timeit', '1')" in source
+    with Sandbox(LIMITS) as box:
+        run = box.run_cells([("magic", cell)], set(), 20, time.monotonic() + 30)
+    assert run.errors == {} and run.values["x"] == 1
 
 
 def test_has_no_network():
@@ -433,7 +471,20 @@ def test_sandboxes_at_the_same_time_get_different_uids():
 
 def test_refuses_to_mount_a_folder_holding_course_files():
     with pytest.raises(SandboxUnavailable, match="would be visible inside the sandbox"):
-        Sandbox(LIMITS, private_paths=(Path(sys.prefix) / "solutions" / "notebook.ipynb",))
+        Sandbox(LIMITS, private_paths=(Path(sys.base_prefix) / "solutions" / "notebook.ipynb",))
+
+
+def test_refuses_to_start_where_torch_would_be_visible(monkeypatch):
+    """torch installed in a folder the sandbox mounts and does not hide (/usr/lib/python3/dist-packages
+    is hidden only when it is a site folder of the grader's Python)."""
+    folder = "/usr/share/cnn2-test/torch"
+    in_usr = importlib.machinery.ModuleSpec("torch", None, origin=f"{folder}/__init__.py", is_package=True)
+    in_usr.submodule_search_locations = [folder]
+    real_find_spec = sandbox_module.importlib.util.find_spec
+    monkeypatch.setattr(sandbox_module.importlib.util, "find_spec",
+                        lambda name, *args: in_usr if name == "torch" else real_find_spec(name, *args))
+    with pytest.raises(SandboxUnavailable, match=f"^torch \\({folder}\\) would be visible inside the sandbox"):
+        Sandbox(LIMITS)
 
 
 def test_says_what_is_missing(monkeypatch):

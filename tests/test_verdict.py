@@ -232,16 +232,17 @@ def test_hidden_inputs_are_seeded_per_student(tmp_path):
     assert outcomes[7] == (True, "passed")
 
 
-@pytest.mark.parametrize("imports, flag", [
-    ("import torch\n", "imports torch in a solution cell (softmax)"),
+@pytest.mark.parametrize("imports, flags", [
+    ("import torch\n", ["imports torch in a solution cell (softmax)"]),
     ("from autograder.reference import softmax_cross_entropy as ref\n",
-     "imports autograder in a solution cell (softmax)"),
-    ("import importlib\ntorch = importlib.import_module('tor' + 'ch')\n",
-     "imports torch while running (found among the loaded modules)"),
+     ["imports autograder in a solution cell (softmax)"]),
+    ("import importlib\ntorch = importlib.import_module('tor' + 'ch')\n", []),
 ])
-def test_solutions_importing_torch_or_autograder_are_flagged(tmp_path, imports, flag):
+def test_solutions_importing_torch_or_autograder_fail_and_literal_imports_are_flagged(tmp_path, imports, flags):
     verdict = grade(tmp_path, "flagged", {"softmax": imports + SOFTMAX_WITHOUT_MAX})
-    assert flag in verdict.flags and verdict.score == 19.0
+    # the import fails in the sandbox, so the cell defines no softmax: its 3 points are lost
+    assert verdict.flags == flags and verdict.score == 18.0
+    assert "not available when graded" in by_id(verdict)["test_softmax"].message
 
 
 def test_magics_and_cells_the_student_added_run_as_in_jupyter(tmp_path):

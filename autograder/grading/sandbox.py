@@ -1,13 +1,20 @@
 """The sandbox a student's code runs in: bubblewrap, an unprivileged uid, no network, resource limits.
 
-:class:`Sandbox` starts :mod:`autograder.grading.student_runner` under bubblewrap (``bwrap``), which
-gives it its own mount, PID, network, IPC and UTS namespaces:
+:class:`Sandbox` starts :mod:`autograder.grading.student_runner` under bubblewrap (``bwrap``), with the
+base Python interpreter (not the virtual environment's), in its own mount, PID, network, IPC and UTS
+namespaces:
 
-- files: an empty root with, read-only, ``/usr`` and the system library folders, the Python
-  installation and virtual environment, and the ``autograder`` package (mounted at /opt/cnn2, not at
-  its path in the course); a fresh, size-limited tmpfs at ``/tmp`` is its working directory and the
-  only place it can write. ``solutions/``, the gradebook, submissions and the rest of the course do
-  not exist in there: the grader refuses to start when a mounted folder would contain the notebooks.
+- files: an empty root with, read-only, ``/usr`` and the system library folders, and the base
+  Python installation (its interpreter and standard library) with every site-packages folder of it
+  hidden under an empty tmpfs; the virtual environment is not mounted. Its own site folder,
+  ``/opt/cnn2/site`` (on ``PYTHONPATH``), holds numpy (with its compiled libraries, ``numpy.libs``) and
+  ``cnn2_runner``: the runner and the protocol module, the grader's own two files
+  (``student_runner.py`` and ``rpc.py``). So ``torch``, ``autograder``, the grader's other packages
+  and their files are not there at all: a student's code cannot import them, by any name, nor load
+  their libraries by path. The grader refuses to start when torch or the package would be visible,
+  as when a mounted folder would contain the notebooks. A fresh, size-limited tmpfs at ``/tmp`` is
+  its working directory and the only place it can write; ``solutions/``, the gradebook, submissions
+  and the rest of the course do not exist in there.
 - user: ``setpriv`` switches to a uid/gid of its own (:data:`UID_BASE` + a slot no other live sandbox
   holds), with no groups, no capabilities and no way to gain privileges. A uid per sandbox matters:
   the process limit (RLIMIT_NPROC) counts all processes of a uid, so a fork bomb in one sandbox
@@ -23,29 +30,36 @@ Requires Linux, root, ``bwrap`` (Debian package ``bubblewrap``) and ``setpriv`` 
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import select
 import shutil
 import signal
+import site
 import socket
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import autograder
+import numpy
+
+from autograder.grading import rpc, student_runner
 from autograder.grading.rpc import Channel, Endpoint, PeerLost, ProtocolError, RemoteFunction
 
+INTERPRETER = Path(sys.base_exec_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
 UID_BASE = 1_900_000_000  # sandbox uids are UID_BASE + slot; no real account should use this range
 UID_SLOTS = 4096
-PACKAGE_MOUNT = "/opt/cnn2"  # the autograder package appears at /opt/cnn2/autograder inside
+SITE = "/opt/cnn2/site"  # the sandbox's only folder of packages: numpy and the runner
+RUNNER_PACKAGE = "cnn2_runner"  # the runner's files appear as this package inside
 START_SECONDS = 60.0  # from launch to the runner's hello (no student code runs before it)
 OPEN_FILES = 256
 SANDBOX_ENV = {
-    "HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": PACKAGE_MOUNT,
+    "HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": SITE,
     "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
     # one thread per BLAS/OpenMP pool: threads count against the process limit
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -89,6 +103,8 @@ def check_available() -> None:
                                  "students' code runs only inside its sandbox")
     if shutil.which("setpriv") is None:
         raise SandboxUnavailable("setpriv is not installed (Debian package util-linux)")
+    if not INTERPRETER.is_file():
+        raise SandboxUnavailable(f"the base Python interpreter {INTERPRETER} is missing: the sandbox runs it")
     if os.geteuid() != 0:
         raise SandboxUnavailable("grading must run as root: the sandbox switches the student's code "
                                  "to a uid of its own (e.g. run the grader in a container)")
@@ -105,12 +121,17 @@ class Sandbox:
     def __init__(self, limits: Limits, private_paths: tuple[Path, ...] = ()):
         check_available()
         self.limits = limits
-        mounts = _read_only_mounts()
+        mounts = _mounts()
         for private in private_paths:
-            for _, source, _ in mounts:
-                if Path(private).resolve().is_relative_to(source):
-                    raise SandboxUnavailable(f"{source} would be visible inside the sandbox and contains "
-                                             f"{private}: keep course files outside the Python installation")
+            if _visible(Path(private), mounts):
+                raise SandboxUnavailable(f"{private} would be visible inside the sandbox: keep course files "
+                                         "outside /usr and the Python installation")
+        for name in student_runner.UNAVAILABLE_PACKAGES:
+            spec = importlib.util.find_spec(name)
+            for location in (spec.submodule_search_locations or [spec.origin]) if spec else []:
+                if _visible(Path(location), mounts):
+                    raise SandboxUnavailable(f"{name} ({location}) would be visible inside the sandbox: install "
+                                             "it outside /usr and the Python installation (a virtual environment)")
         self.uid, self._uid_claim = _claim_uid()
         self._output = bytearray()
         self._pidfd: int | None = None
@@ -154,7 +175,7 @@ class Sandbox:
         def next_deadline():
             return min(time.monotonic() + cell_seconds, deadline)
         self.endpoint.deadline = next_deadline()
-        self.endpoint.send("run", {"cells": [[label, code] for label, code in cells],
+        self.endpoint.send("run", {"cells": [[label, student_runner.python_source(code)] for label, code in cells],
                                    "flag_modules": sorted(flag_modules)})
         run = CellsRun()
         for position, (label, _) in enumerate(cells):
@@ -226,7 +247,7 @@ class Sandbox:
             del self._output[:-keep]
         self.process.stdout.close()
 
-    def _command(self, mounts: list[tuple[str, str, str]], read_fd: int, write_fd: int,
+    def _command(self, mounts: list[list[str]], read_fd: int, write_fd: int,
                  info_fd: int) -> list[str]:
         limits = {"cpu_seconds": self.limits.cpu_seconds, "memory_bytes": self.limits.memory_bytes,
                   "processes": self.limits.processes, "file_bytes": self.limits.file_bytes,
@@ -241,39 +262,71 @@ class Sandbox:
         command += ["--proc", "/proc", "--dev", "/dev",
                     "--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp"]
         # bwrap would create the folders above a mount point readable by root only
-        parents = sorted({str(parent) for *_, target in mounts for parent in Path(target).parents} - {"/"})
+        parents = sorted({str(parent) for mount in mounts if mount[0] != "--tmpfs"
+                          for parent in Path(mount[-1]).parents} - {"/"})
         for folder in parents:
             command += ["--perms", "0755", "--dir", folder]
-        for option, source, target in mounts:
-            command += [option, source, target]
+        for mount in mounts:
+            command += mount
         command += ["--chdir", "/tmp", "--", shutil.which("setpriv"), f"--reuid={self.uid}", f"--regid={self.uid}",
                     "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
-                    sys.executable, "-s", "-m", "autograder.grading.student_runner",
+                    str(INTERPRETER), "-s", "-m", f"{RUNNER_PACKAGE}.student_runner",
                     str(read_fd), str(write_fd), json.dumps(limits)]
         return command
 
 
-def _read_only_mounts() -> list[tuple[str, str, str]]:
-    """(bwrap option, source, target) for what the sandbox sees of the machine, all read-only:
-    /usr and the root's library and binary folders (or their /usr symlinks), the loader's cache,
-    the Python installation and virtual environment this grader runs in, and the package."""
+def _mounts() -> list[list[str]]:
+    """bwrap's options, in order, for what the sandbox sees of the machine, all read-only: /usr and the
+    root's library and binary folders (or their /usr symlinks), the loader's cache, the base Python
+    installation with its folders of packages hidden (:func:`_package_folders`), and :data:`SITE`."""
     mounts = []
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
-            mounts.append(("--symlink", os.readlink(top), top))
+            mounts.append(["--symlink", os.readlink(top), top])
         elif os.path.isdir(top):
-            mounts.append(("--ro-bind", top, top))
+            mounts.append(["--ro-bind", top, top])
     folders: list[Path] = [Path("/usr")]
-    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+    for prefix in {sys.base_prefix, sys.base_exec_prefix}:
         for path in (Path(prefix), Path(prefix).resolve()):
             if not any(path.is_relative_to(folder) for folder in folders):
                 folders = [f for f in folders if not f.is_relative_to(path)] + [path]
-    mounts += [("--ro-bind", str(folder), str(folder)) for folder in sorted(folders)]
+    mounts += [["--ro-bind", str(folder), str(folder)] for folder in sorted(folders)]
     for name in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"):
         if os.path.exists(name):
-            mounts.append(("--ro-bind", name, name))
-    package = Path(autograder.__file__).resolve().parent
-    return mounts + [("--ro-bind", str(package), f"{PACKAGE_MOUNT}/autograder")]
+            mounts.append(["--ro-bind", name, name])
+    mounts += [["--tmpfs", str(folder)] for folder in _package_folders(folders)]
+    numpy_folder = Path(numpy.__file__).resolve().parent
+    for folder in (numpy_folder, numpy_folder.with_name("numpy.libs")):
+        if folder.is_dir():
+            mounts.append(["--ro-bind", str(folder), f"{SITE}/{folder.name}"])
+    for module in (student_runner, rpc):
+        file = Path(module.__file__).resolve()
+        mounts.append(["--ro-bind", str(file), f"{SITE}/{RUNNER_PACKAGE}/{file.name}"])
+    return mounts
+
+
+def _package_folders(mounted: list[Path]) -> list[Path]:
+    """The folders of installed packages (site-packages, dist-packages, and the grader's other
+    ``sys.path`` folders beyond the standard library) that lie in a ``mounted`` folder."""
+    stdlib = [Path(sysconfig.get_path(name)).resolve() for name in ("stdlib", "platstdlib")]
+    candidates = [*site.getsitepackages([sys.base_prefix, sys.base_exec_prefix]), site.getusersitepackages(),
+                  *sys.path]
+    found = set()
+    for candidate in filter(None, candidates):
+        for path in (Path(candidate).absolute(), Path(candidate).resolve()):
+            if (path.is_dir() and path not in stdlib and path.name != "lib-dynload"
+                    and not any(folder.is_relative_to(path) for folder in stdlib)
+                    and any(path.is_relative_to(folder) for folder in mounted)):
+                found.add(path)
+    return sorted(found)
+
+
+def _visible(path: Path, mounts: list[list[str]]) -> bool:
+    """Whether ``path`` of the grader's machine appears inside the sandbox (at any path)."""
+    path = path.resolve()
+    hidden = [Path(mount[1]) for mount in mounts if mount[0] == "--tmpfs"]
+    return (any(path.is_relative_to(mount[1]) for mount in mounts if mount[0] == "--ro-bind")
+            and not any(path.is_relative_to(folder) or path.is_relative_to(folder.resolve()) for folder in hidden))
 
 
 def _claim_uid() -> tuple[int, socket.socket]:

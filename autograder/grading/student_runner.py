@@ -1,7 +1,10 @@
 """What runs inside the sandbox: the student's code cells, then the student's functions on request.
 
-Started by :mod:`autograder.grading.sandbox` as
-``python -m autograder.grading.student_runner READ_FD WRITE_FD LIMITS_JSON``. It lowers its own
+Started by :mod:`autograder.grading.sandbox` as ``python -m cnn2_runner.student_runner READ_FD WRITE_FD
+LIMITS_JSON``: inside the sandbox this file and :mod:`autograder.grading.rpc` are all there is of the
+course's code (a package ``cnn2_runner`` of these two files, beside numpy), so it imports nothing else of
+``autograder``. Nor can the student's code: ``torch`` and ``autograder`` are not there, and importing
+them fails with a message saying so (:data:`NOT_AVAILABLE`). It lowers its own
 resource limits, says ``hello``, receives the code cells to run (``run``), runs them one by one as a
 notebook would (an exception ends that cell, not the run, and is reported), reports after each cell
 (``cell``), then reports the names the cells defined and the flagged packages they imported
@@ -12,18 +15,20 @@ function with the reference's versions of other functions bound in the notebook'
 function costs only that function's tests.
 
 Nothing here is trusted by the grader: the student's code runs in this process and may change
-anything in it; what comes out is only plain data (see :mod:`autograder.grading.rpc`).
+anything in it; what comes out is only plain data (see :mod:`autograder.grading.rpc`). The grader turns
+IPython syntax into Python (:func:`python_source`) before it sends the cells: IPython is not in the
+sandbox either.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import json
 import resource
 import sys
 import types
 
-from autograder.compare import names_bound
-from autograder.grading.rpc import Channel, Endpoint, NotPlainData
+from .rpc import Channel, Endpoint, NotPlainData
 
 MAX_SHARED_BYTES = 1 << 20  # a global variable larger than this is not sent to the grader
 # Set aside at start and freed when a cell runs out of memory: a cell that keeps what it hoarded
@@ -32,11 +37,16 @@ MEMORY_RESERVE_BYTES = 32 << 20
 MAX_ERROR_CHARS = 500
 # Cell magics whose body is still Python that the student meant to run (%%time, ...).
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+# What the student's code cannot import when graded; importing it fails saying so.
+UNAVAILABLE_PACKAGES = ("torch", "autograder")
+NOT_AVAILABLE = ("torch and autograder are not available when graded "
+                 "(only Python's standard library and numpy are)")
 
 
 def python_source(code: str) -> str:
     """The Python a notebook cell's code means: IPython syntax (``%magic``, ``!shell``) turned into
-    calls of ``get_ipython()``, as IPython itself does; plain Python is returned unchanged."""
+    calls of ``get_ipython()``, as IPython itself does, the body of a cell magic that runs Python
+    (``%%time``) included; plain Python is returned unchanged. Runs in the grader, where IPython is."""
     try:
         compile(code, "<cell>", "exec")
         return code
@@ -44,12 +54,24 @@ def python_source(code: str) -> str:
         if not any(line.lstrip().startswith(("%", "!")) for line in code.splitlines()):
             return code
     from IPython.core.inputtransformer2 import TransformerManager  # only here: it takes 0.1 s to import
-    return TransformerManager().transform_cell(code)
+    source = TransformerManager().transform_cell(code)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    bodies = [call.args[2] for call in ast.walk(tree)
+              if isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "run_cell_magic"
+              and len(call.args) == 3 and all(isinstance(a, ast.Constant) and isinstance(a.value, str)
+                                              for a in call.args) and call.args[0].value in PYTHON_CELL_MAGICS]
+    for body in bodies:
+        body.value = python_source(body.value)
+    return ast.unparse(tree) if bodies else source
 
 
 class NoShell:
     """``get_ipython()`` for transformed cells: there is no IPython shell in the sandbox, so line
-    magics and shell commands do nothing; the body of a timing or capturing cell magic still runs."""
+    magics and shell commands do nothing; the body of a timing or capturing cell magic still runs
+    (already plain Python: see :func:`python_source`)."""
 
     def __init__(self, namespace: dict):
         self.namespace = namespace
@@ -59,7 +81,7 @@ class NoShell:
 
     def run_cell_magic(self, name: str, line: str, cell: str) -> None:
         if name in PYTHON_CELL_MAGICS:
-            exec(compile(python_source(cell), f"<%%{name} cell>", "exec"), self.namespace)
+            exec(compile(cell, f"<%%{name} cell>", "exec"), self.namespace)
 
     def system(self, command: str) -> None:
         return None
@@ -79,7 +101,7 @@ def limit_resources(limits: dict) -> None:
 def run_cell(code: str, label: str, namespace: dict) -> list[str] | None:
     """Run one cell in ``namespace``; None, or [exception type, message] if it raised."""
     try:
-        exec(compile(python_source(code), f"<{label}>", "exec"), namespace)
+        exec(compile(code, f"<{label}>", "exec"), namespace)
     except BaseException as error:  # SystemExit and KeyboardInterrupt end the cell, as in Jupyter
         try:
             return [type(error).__name__, str(error)[:MAX_ERROR_CHARS]]
@@ -110,14 +132,32 @@ def calling_with_names(namespace: dict):
     """``call_with_names(names, function, args, kwargs)``: call ``function(*args, **kwargs)`` with
     ``names`` (name -> the grader's function) bound in ``namespace`` meanwhile, then restored."""
     def call_with_names(names: dict, function, args: list, kwargs: dict):
-        with names_bound(namespace, names):
+        saved = {name: namespace[name] for name in names if name in namespace}
+        namespace.update(names)
+        try:
             return function(*args, **kwargs)
+        finally:
+            for name in names:
+                namespace.pop(name, None)
+            namespace.update(saved)
     return call_with_names
+
+
+class NotAvailableWhenGraded:
+    """The last finder of ``sys.meta_path``: an import of torch or autograder that no other finder
+    could satisfy (their files are not in the sandbox) fails saying why."""
+
+    @staticmethod
+    def find_spec(name: str, path=None, target=None):
+        if name.split(".")[0] in UNAVAILABLE_PACKAGES:
+            raise ModuleNotFoundError(f"No module named {name!r}: {NOT_AVAILABLE}", name=name)
+        return None
 
 
 def main(argv: list[str]) -> None:
     read_fd, write_fd, limits = int(argv[1]), int(argv[2]), json.loads(argv[3])
     limit_resources(limits)
+    sys.meta_path.append(NotAvailableWhenGraded)
     endpoint = Endpoint(Channel(read_fd, write_fd, limits["message_bytes"], exit_if_forked=True),
                         catch=BaseException)
     modules_before = set(sys.modules)
