@@ -50,14 +50,20 @@ def bounded_verdict(verdict: dict) -> dict:
     flags = list(verdict["flags"])
     if len(flags) > MAX_FLAGS:
         flags = flags[:MAX_FLAGS - 1] + [f"... and {len(flags) - MAX_FLAGS + 1} more flags"]
-    return _bounded_texts(dict(verdict, flags=flags))
+    return map_strings(dict(verdict, flags=flags), _cut)
 
 
-def _bounded_texts(value: Any) -> Any:
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS - 3] + "..."
+
+
+def map_strings(value: Any, function: Callable[[str], str]) -> Any:
+    """``value`` (JSON-ready data: dicts, lists, strings, numbers) with ``function`` applied to each of
+    its strings (dict keys excepted)."""
     if isinstance(value, str):
-        return value if len(value) <= MAX_TEXT_CHARS else value[:MAX_TEXT_CHARS - 3] + "..."
+        return function(value)
     if isinstance(value, list):
-        return [_bounded_texts(v) for v in value]
+        return [map_strings(v, function) for v in value]
     if isinstance(value, dict):
-        return {k: _bounded_texts(v) for k, v in value.items()}
+        return {k: map_strings(v, function) for k, v in value.items()}
     return value

@@ -29,7 +29,7 @@ from sqlalchemy import Column, DateTime, Float, String, Text, select
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import declarative_base
 
-from autograder.grading.jobs import SubmissionKey, bounded_verdict
+from autograder.grading.jobs import SubmissionKey, bounded_verdict, map_strings
 
 Base = declarative_base()
 
@@ -88,14 +88,12 @@ REPLACEMENT = "\ufffd"
 def printable(value: Any) -> Any:
     """``value`` (a verdict's JSON-ready data) with each control or format character of its strings,
     other than a newline or tab, replaced by U+FFFD."""
-    if isinstance(value, str):
-        return "".join(REPLACEMENT if unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" else c
-                       for c in value)
-    if isinstance(value, list):
-        return [printable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: printable(v) for k, v in value.items()}
-    return value
+    return map_strings(value, _printable_text)
+
+
+def _printable_text(text: str) -> str:
+    return "".join(REPLACEMENT if unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" else c
+                   for c in text)
 
 
 def record_verdict(gradebook: Gradebook, key: SubmissionKey, sha256: str, verdict: dict) -> None:

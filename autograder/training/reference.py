@@ -30,6 +30,7 @@ import json
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -116,8 +117,7 @@ def reference_runs(train_set, val_set, config: TrainConfig, checkpoints: Path | 
                 return
         model = build_model(model_name, size, classes, seed=config.seed)
         optimizer = build_optimizer(optimizer_name, model.parameters(), lr)
-        run_config = TrainConfig(**{**config.__dict__, "schedule": schedule})
-        records[name] = train(model, optimizer, train_set, val_set, run_config,
+        records[name] = train(model, optimizer, train_set, val_set, replace(config, schedule=schedule),
                               model_name=model_name, optimizer_name=optimizer_name)
         if checkpoints is not None and distributed.current().is_main:
             save_checkpoint(checkpoints / f"{name}.pt", model, optimizer, records[name])
