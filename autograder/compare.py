@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import inspect
 import sys
+import sysconfig
+import textwrap
+import traceback
 import types
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,6 +51,50 @@ class CheckFailure(AssertionError):
 
     def __reduce__(self):  # pickled with its parts, not only the message
         return CheckFailure, (self.what, self.problem, self.mistake, self.requirement)
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows this failure in Jupyter, and so in nbgrader's Validate dialog and
+        ``nbgrader validate``, which print a cell's error output: the message alone, without the
+        traceback through the checks (the student's own line is in the message when their function
+        raised). See :func:`rendered_lines`."""
+        return rendered_lines(str(self))
+
+
+# The longest line a rendered failure has: nbgrader validate indents each line by 4 and cuts it at 87.
+RENDERED_WIDTH = 80
+_RED, _BOLD, _RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"  # ANSI colours; Jupyter renders, nbgrader strips them
+RENDERED_HEADING = "Check failed:"
+
+
+def rendered_lines(message: str) -> list[str]:
+    """``message`` as the lines of a failed check's output: a red heading (RENDERED_HEADING), then the
+    message's lines wrapped to RENDERED_WIDTH characters (continuations indented two more spaces than
+    their line), so that no tool cuts off the likely mistake at the end."""
+    lines = [f"{_RED}{_BOLD}{RENDERED_HEADING}{_RESET}"]
+    for line in message.splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        lines += textwrap.wrap(line, RENDERED_WIDTH, subsequent_indent=indent + "  ",
+                               break_long_words=True, break_on_hyphens=False) or [""]
+    return lines
+
+
+def number(value: Any) -> str:
+    """A number as a reader writes it: ``0.1384...`` or ``3``, never numpy's ``np.float64(...)`` repr.
+    Floats keep every digit Python needs to tell them apart (``repr`` of a Python float)."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return repr(float(value))
+
+
+def distinct_numbers(expected: float, got: float) -> tuple[str, str]:
+    """Two floats written with as few significant digits (6, 10, then all) as tell them apart."""
+    for digits in (6, 10):
+        pair = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        if pair[0] != pair[1]:
+            return pair
+    return repr(float(expected)), repr(float(got))
 
 
 def fail(what: str, problem: str, mistake: str | None = None, requirement: str | None = None) -> None:
@@ -124,8 +172,9 @@ def assert_close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7, a
     with np.errstate(all="ignore"):
         abs_err = np.abs(actual64 - expected)
         rel_err = np.nanmax(np.where(np.isfinite(abs_err), abs_err / (np.abs(expected) + atol), np.inf))
+    shown_expected, shown_got = distinct_numbers(float(expected[index]), float(actual64[index]))
     problem = (f"values differ from the reference in {int(bad.sum())} of {bad.size} entries.\n"
-               f"  first mismatch{where}: expected {float(expected[index])!r}, got {float(actual64[index])!r}\n"
+               f"  first mismatch{where}: expected {shown_expected}, got {shown_got}\n"
                f"  largest relative error: {rel_err:.3g} (tolerance rtol={rtol:g}, atol={atol:g})")
     requirement = "values differ from the reference."
     not_finite = not np.isfinite(actual64).all() and np.isfinite(expected).all()
@@ -217,14 +266,35 @@ def call_student(function: Callable, what: str, *args: Any, **kwargs: Any) -> An
             return function(*args, **kwargs)
     except NotImplementedError:
         not_implemented = "is not implemented yet (it raised NotImplementedError)."
-        fail(what, not_implemented, requirement=not_implemented)
+        failure = CheckFailure(what, not_implemented, requirement=not_implemented)
     except CheckFailure:
         raise
     except Exception as error:
         # on one line: the student's text cannot pass for lines of the grader's own
         text = " ".join(str(error).split())
-        fail(what, f"raised {type(error).__name__}" + (f": {text}" if text else "."),
-             requirement="raised an exception (its type and message are shown on visible tests only).")
+        failure = CheckFailure(
+            what, f"raised {type(error).__name__}" + (f": {text}" if text else ".") + _where_raised(error),
+            requirement="raised an exception (its type and message are shown on visible tests only).")
+    raise failure from None  # the student's exception is in the message; its chain would only repeat it
+
+
+# Where the course's own code, the installed packages and the standard library live: frames there are
+# not the student's.
+_NOT_STUDENT_CODE = tuple(str(Path(folder).resolve()) for folder in (
+    Path(__file__).parent, Path(np.__file__).parent.parent, sysconfig.get_paths()["stdlib"]))
+
+
+def _where_raised(error: BaseException) -> str:
+    """The line of the student's own code (a notebook cell, not numpy's or the course's) that raised
+    ``error``, as "\n  in softmax, line 3: return e / e.sum(axis=1)"; "" when there is none (e.g. a
+    function that runs in the grading sandbox)."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not frame.filename.startswith(_NOT_STUDENT_CODE) and not frame.filename.startswith("<frozen")]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    line = " ".join((frame.line or "").split())
+    return f"\n  in {frame.name}, line {frame.lineno}" + (f": {line}" if line else "")
 
 
 def call_unchanged(function: Callable, what: str, *args: Any, **kwargs: Any) -> Any:

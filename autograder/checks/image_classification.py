@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from autograder.compare import (assert_close, assert_floating, as_numeric_array, call_student,
-                                call_unchanged, fail)
+                                call_unchanged, fail, number)
 from autograder.reference import image_classification as ref
 
 VISIBLE_SEED = 0
@@ -133,7 +133,7 @@ def _check_count_on(fc_parameter_count: Callable, what: str, height: int, width:
     if result.shape != ():
         fail(what, f"expected a single int, got an array of shape {result.shape}.")
     if result.dtype.kind not in "iu":
-        fail(what, f"returned {result.item()!r} of type {result.dtype}; expected an int.", "fc-count-not-int")
+        fail(what, f"returned {number(result.item())} of type {result.dtype}; expected an int.", "fc-count-not-int")
     count = int(result)
     if count == expected:
         return
@@ -217,7 +217,7 @@ def _check_top_k_on(top_k_accuracy: Callable, scores: np.ndarray, labels: np.nda
         return
     mistake = next((name for name, wrong in _top_k_mistakes(scores, labels, k)
                     if np.isclose(accuracy, wrong, rtol=1e-12, atol=1e-12)), None)
-    fail(what, f"expected {expected!r}, got {accuracy!r}.", mistake)
+    fail(what, f"expected {number(expected)}, got {number(accuracy)}.", mistake)
 
 
 # Ranks of the labels (0: the label has the highest score) for a classifier better than chance, so that

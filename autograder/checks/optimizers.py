@@ -86,8 +86,11 @@ def _assert_trajectory(actual, expected: np.ndarray, what: str,
     atol = RTOL * (float(np.max(np.abs(expected), initial=0.0)) or 1.0)
     try:
         assert_close(actual, expected, what, rtol=RTOL, atol=atol)
+        return
     except CheckFailure:
-        assert_close(actual, expected, what, rtol=RTOL, atol=atol, mistakes=mistakes())
+        pass
+    # outside the except block: the failure that names the mistake is raised alone, not chained to the first
+    assert_close(actual, expected, what, rtol=RTOL, atol=atol, mistakes=mistakes())
 
 
 # --- sgd_step --------------------------------------------------------------------------------------
