@@ -1,6 +1,7 @@
 """Shared helpers of the tests that show each check passing on right code and failing on wrong code."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -15,11 +16,18 @@ PASSES = "passes"        # expected outcome of a check: it passes
 ANY_OR_NO_MISTAKE = ...  # the message may or may not name a mistake
 
 
+# numpy 2's repr of a scalar, e.g. np.float64(0.1384): a message writes numbers as numbers
+NUMPY_SCALAR_REPR = re.compile(r"np\.(float|int|uint|bool|complex|str)\w*\(")
+
+
 def failure_message(check: Callable, *args, **kwargs) -> str:
-    """The message of the CheckFailure that ``check(*args, **kwargs)`` must raise."""
+    """The message of the CheckFailure that ``check(*args, **kwargs)`` must raise (which must write
+    its numbers as numbers, not as numpy reprs)."""
     with pytest.raises(CheckFailure) as info:
         check(*args, **kwargs)
-    return str(info.value)
+    message = str(info.value)
+    assert not NUMPY_SCALAR_REPR.search(message), message
+    return message
 
 
 def assert_names(message: str, mistake) -> None:
@@ -92,6 +100,11 @@ def case(name, wrong, visible, hidden, id):
     """One wrong implementation of function ``name``: what its visible check does (PASSES or an
     Expect) and how its hidden check fails."""
     return pytest.param(name, wrong, visible, hidden, id=id)
+
+
+def visible_passes(wrong_cases) -> list[str]:
+    """The ids of the wrong implementations (``case`` params) whose visible check is expected to pass."""
+    return [case.id for case in wrong_cases if case.values[2] is PASSES]
 
 
 def assert_fails_as(check: Callable, expected: Expect, *functions) -> None:

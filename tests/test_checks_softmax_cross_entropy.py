@@ -4,8 +4,8 @@ For each of the seven functions, every visible ``check_X`` and hidden ``check_X_
 (a) passes on the solution notebook's functions and on other correct ways of writing them, and
 (b) fails with :class:`CheckFailure` on wrong implementations a student could plausibly write. Where
 the check recognises the mistake, the message must name it (``Likely mistake: <key>``, the key being
-one of ``HINTS``). Some mistakes only show on edge cases: the visible check then passes and only
-the hidden check fails.
+one of ``HINTS``). Every requirement the exercise states is exercised by the visible check on its
+own inputs, so no wrong implementation passes the self-check to fail only when graded.
 """
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from autograder.checks import softmax_cross_entropy as checks
-from check_harness import (ANY_OR_NO_MISTAKE, BROKEN, PASSES, assert_fails_as, assert_fails_for_every_seed,
-                           assert_outcome, case, fails, failure_message, not_implemented, TopicChecks)
+from check_harness import (ANY_OR_NO_MISTAKE, BROKEN, assert_fails_as, assert_fails_for_every_seed,
+                           assert_outcome, case, fails, failure_message, not_implemented, TopicChecks,
+                           visible_passes)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/02-softmax-cross-entropy/softmax_cross_entropy.ipynb"
@@ -135,6 +136,11 @@ def softmax_global_max(y):  # y - y.max() is fine until one row lies far below a
 def softmax_sum_over_columns(y):
     e = np.exp(y - y.max(axis=1, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
+
+
+def softmax_columns(y):  # the softmax of each column, y.max and the sum both over axis 0
+    e = np.exp(y - y.max(axis=0))
+    return e / e.sum(axis=0)
 
 
 def softmax_no_keepdims(y):
@@ -426,17 +432,19 @@ def numgrad_list_of_rows(f, x, h=1e-5):
 
 WRONG = [
     # softmax
-    case("softmax", softmax_no_max_subtraction, PASSES,
+    case("softmax", softmax_no_max_subtraction, fails("no-max-subtraction", "huge logits (around +900)"),
             fails("no-max-subtraction", "huge logits"), "softmax-no-max-subtraction"),
     case("softmax", softmax_in_place, fails("modified-input", "modified its input array in place"),
             fails("modified-input"), "softmax-modifies-y-in-place"),
     case("softmax", softmax_float32, fails(None, "returned dtype float32 for float64 input"),
             fails(None, "lost precision"), "softmax-float32-for-float64-input"),
-    case("softmax", softmax_global_max, PASSES,
+    case("softmax", softmax_global_max, fails("global-max-subtraction", "rows at very different scales"),
             fails("global-max-subtraction", "rows at very different scales"),
             "softmax-global-max-instead-of-row-max"),
-    case("softmax", softmax_sum_over_columns, fails(None, "values differ"),
-            fails(None, "values differ"), "softmax-normalises-columns"),
+    case("softmax", softmax_sum_over_columns, fails("softmax-wrong-axis", "random logits of shape (4, 5)"),
+            fails("softmax-wrong-axis", "values differ"), "softmax-normalises-columns"),
+    case("softmax", softmax_columns, fails("softmax-wrong-axis", "values differ"),
+            fails("softmax-wrong-axis", "values differ"), "softmax-over-axis-0"),
     case("softmax", softmax_no_keepdims, fails(None, "raised ValueError"),
             fails(None, "raised ValueError"), "softmax-sum-without-keepdims"),
     # one_hot
@@ -444,7 +452,8 @@ WRONG = [
             fails("integer-output"), "one_hot-integer-output"),
     case("one_hot", one_hot_bool, fails("integer-output", "dtype bool"),
             fails("integer-output"), "one_hot-boolean-output"),
-    case("one_hot", one_hot_width_from_labels, PASSES,
+    case("one_hot", one_hot_width_from_labels,
+            fails("num-classes-ignored", "expected an array of shape (6, 8), got shape (6, 4)"),
             fails("num-classes-ignored", "expected an array of shape (9, 10), got shape (9, 4)"),
             "one_hot-labels-max-plus-one"),
     case("one_hot", one_hot_transposed, fails(None, "expected an array of shape (4, 3), got shape (3, 4)"),
@@ -458,13 +467,13 @@ WRONG = [
             "cross_entropy-sign-flip"),
     case("cross_entropy", cross_entropy_per_sample, fails("per-sample-loss", "got shape (6,)"),
             fails("per-sample-loss"), "cross_entropy-per-sample-losses"),
-    case("cross_entropy", cross_entropy_log_of_softmax, PASSES,
+    case("cross_entropy", cross_entropy_log_of_softmax, fails("log-of-softmax", "probability underflows"),
             fails("log-of-softmax", "probability underflows"), "cross_entropy-log-of-softmax"),
-    case("cross_entropy", cross_entropy_no_max_subtraction, PASSES,
+    case("cross_entropy", cross_entropy_no_max_subtraction, fails("no-max-subtraction", "huge logits"),
             fails("no-max-subtraction", "huge logits"), "cross_entropy-no-max-subtraction"),
-    case("cross_entropy", cross_entropy_logsumexp_no_max, PASSES,
+    case("cross_entropy", cross_entropy_logsumexp_no_max, fails("no-max-subtraction", "huge logits"),
             fails("no-max-subtraction", "huge logits"), "cross_entropy-logsumexp-without-max"),
-    case("cross_entropy", cross_entropy_global_max, PASSES,
+    case("cross_entropy", cross_entropy_global_max, fails("global-max-subtraction", "very different scales"),
             fails("global-max-subtraction", "rows at very different scales"), "cross_entropy-global-max"),
     case("cross_entropy", cross_entropy_wrong_indexing, fails(None, "values differ"),
             fails(None, "values differ"), "cross_entropy-indexes-all-rows-by-labels"),
@@ -475,9 +484,9 @@ WRONG = [
             "cross_entropy_grad-sign-flip"),
     case("cross_entropy_grad", grad_transposed, fails("transposed-gradient", "got shape (4, 6)"),
             fails("transposed-gradient"), "cross_entropy_grad-transposed"),
-    case("cross_entropy_grad", grad_no_max_subtraction, PASSES,
+    case("cross_entropy_grad", grad_no_max_subtraction, fails("no-max-subtraction", "huge logits"),
             fails("no-max-subtraction", "huge logits"), "cross_entropy_grad-no-max-subtraction"),
-    case("cross_entropy_grad", grad_global_max, PASSES,
+    case("cross_entropy_grad", grad_global_max, fails("global-max-subtraction", "very different scales"),
             fails("global-max-subtraction", "rows at very different scales"), "cross_entropy_grad-global-max"),
     case("cross_entropy_grad", grad_forgot_targets, fails(None, "values differ"),
             fails(None, "values differ"), "cross_entropy_grad-forgets-targets"),
@@ -486,7 +495,7 @@ WRONG = [
             fails("jacobian-diagonal-only"), "softmax_jacobian-diagonal-only"),
     case("softmax_jacobian", jacobian_sign_flip, fails("sign-flip"), fails("sign-flip"),
             "softmax_jacobian-sign-flip"),
-    case("softmax_jacobian", jacobian_no_max_subtraction, PASSES,
+    case("softmax_jacobian", jacobian_no_max_subtraction, fails("no-max-subtraction", "huge logits"),
             fails("no-max-subtraction", "huge logits"), "softmax_jacobian-no-max-subtraction"),
     case("softmax_jacobian", jacobian_vector, fails(None, "expected an array of shape (4, 4), got shape (4,)"),
             fails(None, "got shape (4,)"), "softmax_jacobian-returns-diagonal-as-vector"),
@@ -509,20 +518,21 @@ WRONG = [
     case("linear_softmax_loss_and_grads", linear_returns_two_values,
             fails(None, "must return a tuple (loss, dW, db); got tuple of length 2"),
             fails(None, "got tuple of length 2"), "linear-returns-two-values"),
-    case("linear_softmax_loss_and_grads", linear_no_max_subtraction, PASSES,
+    case("linear_softmax_loss_and_grads", linear_no_max_subtraction,
+            fails("no-max-subtraction", "scores around +900"),
             fails("no-max-subtraction", "scores around +1000"), "linear-no-max-subtraction"),
-    case("linear_softmax_loss_and_grads", linear_log_of_softmax, PASSES,
+    case("linear_softmax_loss_and_grads", linear_log_of_softmax, fails("log-of-softmax", "probability underflows"),
             fails("log-of-softmax", "probability underflows"), "linear-log-of-softmax"),
-    case("linear_softmax_loss_and_grads", linear_global_max, PASSES,
+    case("linear_softmax_loss_and_grads", linear_global_max, fails("global-max-subtraction", "very different scales"),
             fails("global-max-subtraction", "very different scales"), "linear-global-max"),
     # numerical_gradient
     case("numerical_gradient", numgrad_forward_difference, fails(None, "values differ"),
-            fails("forward-difference", "h=1e-3"), "numerical_gradient-forward-difference"),
+            fails("forward-difference", "h=0.001"), "numerical_gradient-forward-difference"),
     case("numerical_gradient", numgrad_not_restored, fails("modified-input", "modified its input"),
             fails("modified-input"), "numerical_gradient-x-not-restored"),
-    case("numerical_gradient", numgrad_ignores_h, PASSES, fails(None, "h=1e-3"),
+    case("numerical_gradient", numgrad_ignores_h, fails(None, "h=0.002"), fails(None, "h=0.001"),
             "numerical_gradient-ignores-h"),
-    case("numerical_gradient", numgrad_flattens_x_for_f, PASSES,
+    case("numerical_gradient", numgrad_flattens_x_for_f, fails(None, "raised ValueError"),
             fails(None, "raised ValueError"), "numerical_gradient-calls-f-on-flattened-x"),
     case("numerical_gradient", numgrad_flat_result,
             fails(None, "expected an array of shape (3, 4), got shape (12,)"),
@@ -545,6 +555,13 @@ def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, wrong, visible, hidden):
     assert_fails_for_every_seed(lambda seed: hidden_check(name, seed), hidden, wrong)
+
+
+def test_the_self_check_catches_every_wrong_implementation():
+    # every requirement the exercise states (huge and very negative logits, rows at different scales,
+    # underflow, a batch of one, float32, inputs unchanged, h, f called with x's shape) is exercised by
+    # the visible check on its own inputs: no wrong implementation passes it and fails only when graded
+    assert visible_passes(WRONG) == []
 
 
 def test_every_function_has_at_least_two_wrong_implementations():

@@ -1,13 +1,15 @@
 """Checks for assignment ``02-softmax-cross-entropy``: students' numpy code against PyTorch.
 
-``check_<function>`` is the visible self-check (seeded random inputs); ``check_<function>_edge_cases``
-is the hidden test. Every requirement the exercise states is probed by fixed inputs first, the same for
-every student (logits around +1000 and -1000, rows at very different scales in one batch, a true class
-whose probability underflows, a batch of one, float32, inputs that must not be modified), then by
-random ones drawn from the student's seed. The fixed inputs come first and are built so that each known
-numerical mistake fails on its own one (see :func:`autograder.compare.assert_close`'s
-``if_not_finite``), so the mistake named does not depend on the seed. Each failure names a known
-mistake when it recognises one.
+``check_<function>`` is the visible self-check, ``check_<function>_edge_cases`` the hidden test. Both
+probe every requirement the exercise states (logits around +1000 and -1000, rows at very different
+scales in one batch, a true class whose probability underflows, a batch of one, float32, inputs that
+must not be modified), each on its own inputs: the self-check first on random logits, then on the
+VISIBLE fixed inputs and random ones from VISIBLE_SEED; the hidden test on the HIDDEN fixed inputs and
+random ones from the student's seed. So a function that passes its self-check meets every stated
+requirement on some input, and the hidden test sees other inputs. The fixed inputs come first and are
+built so that each known numerical mistake fails on its own one (see
+:func:`autograder.compare.assert_close`'s ``if_not_finite``), so the mistake named does not depend on
+the seed. Each failure names a known mistake when it recognises one.
 
 One mistake, one penalty: a function that may call the student's earlier functions (the classifier calls
 ``cross_entropy``, ``cross_entropy_grad`` calls ``softmax``) is checked with the reference's versions of
@@ -25,6 +27,8 @@ from autograder.compare import (assert_close, assert_floating, assert_shape, as_
 from autograder.reference import softmax_cross_entropy as ref
 
 VISIBLE_SEED = 0
+# Which fixed inputs a requirement case uses: the self-check's or the hidden test's.
+VISIBLE, HIDDEN = "visible", "hidden"
 
 # The reference's versions of the functions a student's later function may call, by name.
 REFERENCE_FUNCTIONS = {"softmax": ref.softmax, "one_hot": ref.one_hot, "cross_entropy": ref.cross_entropy,
@@ -52,29 +56,40 @@ def _huge_logits(rng: np.random.Generator, n: int, c: int, offset: float = 1000.
     return logits + offset, labels
 
 
-def _underflow_logits():
-    """Logits whose softmax has a probability below the smallest float64 (exp(-800) == 0.0).
+def _underflow_logits(which: str = HIDDEN):
+    """Logits whose softmax has a probability below the smallest float64 (exp(-790) == 0.0).
 
     Returns logits (2, 3) float64 and labels (2,) whose true-class probability underflows in row 0.
     """
+    if which == VISIBLE:
+        return np.array([[0.5, 790.0, 0.0], [3.0, 1.0, 2.0]]), np.array([0, 2])
     return np.array([[800.0, 0.0, 1.0], [1.0, 2.0, 3.0]]), np.array([1, 2])
 
 
-def _rows_apart_logits():
+def _rows_apart_logits(which: str = HIDDEN):
     """Rows at very different scales in one batch: logits (2, 3) float64 around 700 and around -50,
     labels (2,). Each row shifted by its own maximum is harmless, and even unshifted exp() stays finite
-    (exp(700) < the largest float64); shifted by the batch's maximum, row 1 underflows to 0 / 0 = NaN.
-    So only a shift by one maximum for the whole batch fails here."""
+    (exp(705) < the largest float64); shifted by the batch's maximum, row 1 underflows to 0 / 0 = NaN
+    (exp(-746) == 0). So only a shift by one maximum for the whole batch fails here."""
+    if which == VISIBLE:
+        return np.array([[704.0, 705.0, 703.0], [-44.0, -43.0, -45.0]]), np.array([0, 1])
     return np.array([[700.0, 699.0, 698.0], [-50.0, -49.0, -48.0]]), np.array([2, 0])
 
 
+# How the checks describe _rows_apart_logits.
+ROWS_APART = {VISIBLE: "rows at very different scales (around 704 and -44)",
+              HIDDEN: "rows at very different scales (around 700 and -50)"}
 # The offsets of _shifted_logits, and how the checks describe them.
-SHIFTS = ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)"))
+SHIFTS = {VISIBLE: ((900.0, "huge logits (around +900)"), (-900.0, "very negative logits (around -900)")),
+          HIDDEN: ((1000.0, "huge logits (around +1000)"), (-1000.0, "very negative logits (around -1000)"))}
 
 
-def _shifted_logits(offset: float):
-    """Fixed logits (3, 4) float64 around ``offset`` (+1000 or -1000, where exp() overflows or
+def _shifted_logits(offset: float, which: str = HIDDEN):
+    """Fixed logits (3, 4) float64 around ``offset`` (+-900 or +-1000, where exp() overflows or
     underflows), each row's probabilities far from uniform, and labels (3,)."""
+    if which == VISIBLE:
+        base = np.array([[1.0, -2.0, 3.0, 0.0], [0.0, 4.0, 1.0, -1.0], [2.0, 0.5, -3.0, 1.5]])
+        return base + offset, np.array([1, 2, 0])
     base = np.array([[0.0, 2.0, -1.0, 4.0], [3.0, -2.0, 0.5, 1.0], [-3.0, 1.0, 2.0, 0.0]])
     return base + offset, np.array([3, 0, 1])
 
@@ -92,6 +107,20 @@ def _softmax_global_max(y: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         e = np.exp(np.asarray(y, dtype=np.float64) - np.max(y))
         return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_over_batch(y: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """Softmax of y (N, C) normalised over the batch (axis 0) instead of each row's classes, written
+    the two ways students write it (exp shifted by each column's maximum, or by each row's): the one
+    closer to ``result`` (N, C), so that either is recognised."""
+    with np.errstate(all="ignore"):
+        y = np.asarray(y, dtype=np.float64)
+        by_column = np.exp(y - y.max(axis=0, keepdims=True))
+        by_row = np.exp(y - y.max(axis=1, keepdims=True))
+        candidates = [by_column / by_column.sum(axis=0, keepdims=True), by_row / by_row.sum(axis=0, keepdims=True)]
+        if np.shape(result) != y.shape:
+            return candidates[0]
+        return min(candidates, key=lambda wrong: np.nan_to_num(np.max(np.abs(wrong - result)), nan=np.inf))
 
 
 def _cross_entropy_mistakes(logits: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
@@ -124,38 +153,46 @@ def _check_softmax_on(softmax: Callable, y: np.ndarray, what: str, rtol: float, 
     assert_floating(result, what, at_least=y.dtype)
     assert_close(result, ref.softmax(y), what, rtol=rtol, atol=atol, if_not_finite=if_not_finite,
                  mistakes={"no-max-subtraction": _softmax_without_max(y),
-                           "global-max-subtraction": _softmax_global_max(y)})
+                           "global-max-subtraction": _softmax_global_max(y),
+                           "softmax-wrong-axis": _softmax_over_batch(y, result)})
     row_sums = result.astype(np.float64).sum(axis=1)
     if not np.allclose(row_sums, 1.0, atol=max(atol, 1e-6) * y.shape[1]):
         fail(what, f"rows must sum to 1; row sums are {row_sums}.")
 
 
-def check_softmax(softmax: Callable) -> None:
-    """Visible check of ``softmax(y)``: (N, C) float -> (N, C), rows summing to 1."""
-    rng = np.random.default_rng(VISIBLE_SEED)
-    y, _ = _logits_and_labels(rng, 4, 5)
-    _check_softmax_on(softmax, y, "softmax(y) on random logits of shape (4, 5)", 1e-7, 1e-12)
-
-
-def check_softmax_edge_cases(softmax: Callable, seed: int) -> None:
-    """Hidden check: rows at very different scales, huge and very negative logits, underflowing
-    probabilities, a batch of one, float32, no mutation."""
-    y, _ = _rows_apart_logits()
-    _check_softmax_on(softmax, y, "softmax(y) on rows at very different scales (around 700 and -50)",
+def _softmax_requirements(softmax: Callable, rng: np.random.Generator, which: str) -> None:
+    """Every requirement on ``softmax``, on the ``which`` fixed inputs and random ones from ``rng``:
+    rows at very different scales, huge and very negative logits, underflowing probabilities, a batch
+    of one, float32, no mutation."""
+    y, _ = _rows_apart_logits(which)
+    _check_softmax_on(softmax, y, f"softmax(y) on {ROWS_APART[which]}",
                       1e-7, 1e-12, if_not_finite="global-max-subtraction")
-    for offset, about in SHIFTS:
-        y, _ = _shifted_logits(offset)
+    for offset, about in SHIFTS[which]:
+        y, _ = _shifted_logits(offset, which)
         _check_softmax_on(softmax, y, f"softmax(y) on {about}", 1e-7, 1e-12, if_not_finite="no-max-subtraction")
-    rng = np.random.default_rng(seed)
     y, _ = _huge_logits(rng, 3, 6)
     _check_softmax_on(softmax, y, "softmax(y) on random huge logits (around +1000)", 1e-7, 1e-12)
     _check_softmax_on(softmax, -y, "softmax(y) on random very negative logits (around -1000)", 1e-7, 1e-12)
-    y, _ = _underflow_logits()
+    y, _ = _underflow_logits(which)
     _check_softmax_on(softmax, y, "softmax(y) with a probability that underflows to 0", 1e-7, 1e-12)
     y, _ = _logits_and_labels(rng, 1, 7)
     _check_softmax_on(softmax, y, "softmax(y) on a batch of one, shape (1, 7)", 1e-7, 1e-12)
     y, _ = _logits_and_labels(rng, 5, 4)
     _check_softmax_on(softmax, y.astype(np.float32), "softmax(y) on float32 logits", 1e-5, 1e-7)
+
+
+def check_softmax(softmax: Callable) -> None:
+    """Visible check of ``softmax(y)``: (N, C) float -> (N, C), rows summing to 1; random logits, then
+    every requirement on the self-check's own inputs."""
+    rng = np.random.default_rng(VISIBLE_SEED)
+    y, _ = _logits_and_labels(rng, 4, 5)
+    _check_softmax_on(softmax, y, "softmax(y) on random logits of shape (4, 5)", 1e-7, 1e-12)
+    _softmax_requirements(softmax, rng, VISIBLE)
+
+
+def check_softmax_edge_cases(softmax: Callable, seed: int) -> None:
+    """Hidden check: every requirement of :func:`_softmax_requirements` on the hidden inputs."""
+    _softmax_requirements(softmax, np.random.default_rng(seed), HIDDEN)
 
 
 # --- one_hot ---------------------------------------------------------------------------------------
@@ -169,18 +206,27 @@ def _check_one_hot_on(one_hot: Callable, labels: np.ndarray, num_classes: int, w
     assert_close(result, expected, what, rtol=0, atol=0)
 
 
+def _one_hot_requirements(one_hot: Callable, rng: np.random.Generator, size: int, num_classes: int) -> None:
+    """Every requirement on ``one_hot``: classes absent from the batch (labels 0-3 of ``num_classes``,
+    ``size`` of them from ``rng``), a batch of one, int32 labels, no mutation."""
+    labels = rng.integers(0, 4, size=size)
+    _check_one_hot_on(one_hot, labels, num_classes,
+                      f"one_hot(labels, {num_classes}) when the batch holds only classes 0-3")
+    _check_one_hot_on(one_hot, np.array([num_classes - 4]), num_classes - 3,
+                      "one_hot on a batch of one label, the last class")
+    _check_one_hot_on(one_hot, labels.astype(np.int32), 5, "one_hot on int32 labels")
+
+
 def check_one_hot(one_hot: Callable) -> None:
-    """Visible check of ``one_hot(labels, num_classes)``: (N,) int -> (N, C) float."""
+    """Visible check of ``one_hot(labels, num_classes)``: (N,) int -> (N, C) float; a small batch, then
+    every requirement on the self-check's own inputs."""
     _check_one_hot_on(one_hot, np.array([0, 2, 1, 2]), 3, "one_hot([0, 2, 1, 2], 3)")
+    _one_hot_requirements(one_hot, np.random.default_rng(VISIBLE_SEED), 6, 8)
 
 
 def check_one_hot_edge_cases(one_hot: Callable, seed: int) -> None:
     """Hidden check: classes absent from the batch, a batch of one, int32 labels, no mutation."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 4, size=9)
-    _check_one_hot_on(one_hot, labels, 10, "one_hot(labels, 10) when the batch holds only classes 0-3")
-    _check_one_hot_on(one_hot, np.array([6]), 7, "one_hot on a batch of one label, the last class")
-    _check_one_hot_on(one_hot, labels.astype(np.int32), 5, "one_hot on int32 labels")
+    _one_hot_requirements(one_hot, np.random.default_rng(seed), 9, 10)
 
 
 # --- cross_entropy ---------------------------------------------------------------------------------
@@ -196,31 +242,33 @@ def _cross_entropy_visible(cross_entropy: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     logits, labels = _logits_and_labels(rng, 6, 4)
     _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on random logits (6, 4)")
+    _cross_entropy_requirements(cross_entropy, rng, VISIBLE)
 
 
 def check_cross_entropy(cross_entropy: Callable) -> None:
-    """Visible check of ``cross_entropy(logits, labels)``: the batch mean, a single number."""
+    """Visible check of ``cross_entropy(logits, labels)``: the batch mean, a single number; random
+    logits, then every requirement on the self-check's own inputs."""
     _on_its_own("cross_entropy", _cross_entropy_visible, cross_entropy)
 
 
-def _fixed_stability_cases(name: str, underflow_mistake: str | None) -> Iterator[tuple]:
+def _fixed_stability_cases(name: str, underflow_mistake: str | None, which: str) -> Iterator[tuple]:
     """The fixed inputs every cross-entropy function of the exercise must survive, whatever the seed:
     (logits, labels, what, the mistake a non-finite result reveals). Rows at very different scales
     catch one maximum for the whole batch, shifted rows a missing maximum, the last input the log of
-    a probability that underflows (row 0's loss is 800)."""
-    logits, labels = _rows_apart_logits()
-    yield logits, labels, f"{name} on rows at very different scales (around 700 and -50)", "global-max-subtraction"
-    for offset, about in SHIFTS:
-        logits, labels = _shifted_logits(offset)
+    a probability that underflows (row 0's loss is about 800). ``which``: the self-check's inputs or
+    the hidden test's."""
+    logits, labels = _rows_apart_logits(which)
+    yield logits, labels, f"{name} on {ROWS_APART[which]}", "global-max-subtraction"
+    for offset, about in SHIFTS[which]:
+        logits, labels = _shifted_logits(offset, which)
         yield logits, labels, f"{name} on {about}", "no-max-subtraction"
-    logits, labels = _underflow_logits()
+    logits, labels = _underflow_logits(which)
     yield logits, labels, f"{name} when the true class's probability underflows", underflow_mistake
 
 
-def _cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
-    for logits, labels, what, mistake in _fixed_stability_cases("cross_entropy", "log-of-softmax"):
+def _cross_entropy_requirements(cross_entropy: Callable, rng: np.random.Generator, which: str) -> None:
+    for logits, labels, what, mistake in _fixed_stability_cases("cross_entropy", "log-of-softmax", which):
         _check_cross_entropy_on(cross_entropy, logits, labels, what, if_not_finite=mistake)
-    rng = np.random.default_rng(seed)
     logits, labels = _huge_logits(rng, 4, 5)
     _check_cross_entropy_on(cross_entropy, logits, labels, "cross_entropy on random huge logits (around +1000)")
     logits, labels = _logits_and_labels(rng, 1, 5)
@@ -228,6 +276,10 @@ def _cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
     logits, labels = _logits_and_labels(rng, 8, 3)
     _check_cross_entropy_on(cross_entropy, logits.astype(np.float32), labels,
                             "cross_entropy on float32 logits", rtol=1e-5, atol=1e-6)
+
+
+def _cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
+    _cross_entropy_requirements(cross_entropy, np.random.default_rng(seed), HIDDEN)
 
 
 def check_cross_entropy_edge_cases(cross_entropy: Callable, seed: int) -> None:
@@ -252,18 +304,19 @@ def _cross_entropy_grad_visible(cross_entropy_grad: Callable) -> None:
     logits, labels = _logits_and_labels(rng, 6, 4)
     _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
                                  "cross_entropy_grad on random logits (6, 4)")
+    _cross_entropy_grad_requirements(cross_entropy_grad, rng, VISIBLE)
 
 
 def check_cross_entropy_grad(cross_entropy_grad: Callable) -> None:
-    """Visible check of ``cross_entropy_grad(logits, labels)`` against autograd: (N, C)."""
+    """Visible check of ``cross_entropy_grad(logits, labels)`` against autograd: (N, C); random logits,
+    then every requirement on the self-check's own inputs."""
     _on_its_own("cross_entropy_grad", _cross_entropy_grad_visible, cross_entropy_grad)
 
 
-def _cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> None:
+def _cross_entropy_grad_requirements(cross_entropy_grad: Callable, rng: np.random.Generator, which: str) -> None:
     # the gradient takes no logarithm: an underflowing probability points to no particular mistake
-    for logits, labels, what, mistake in _fixed_stability_cases("cross_entropy_grad", None):
+    for logits, labels, what, mistake in _fixed_stability_cases("cross_entropy_grad", None, which):
         _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels, what, if_not_finite=mistake)
-    rng = np.random.default_rng(seed)
     logits, labels = _huge_logits(rng, 4, 5)
     _check_cross_entropy_grad_on(cross_entropy_grad, logits, labels,
                                  "cross_entropy_grad on random huge logits (around +1000)")
@@ -272,6 +325,10 @@ def _cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> N
     logits, labels = _logits_and_labels(rng, 7, 3)
     _check_cross_entropy_grad_on(cross_entropy_grad, logits.astype(np.float32), labels,
                                  "cross_entropy_grad on float32 logits", rtol=1e-5, atol=1e-7)
+
+
+def _cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> None:
+    _cross_entropy_grad_requirements(cross_entropy_grad, np.random.default_rng(seed), HIDDEN)
 
 
 def check_cross_entropy_grad_edge_cases(cross_entropy_grad: Callable, seed: int) -> None:
@@ -294,24 +351,31 @@ def _check_jacobian_on(softmax_jacobian: Callable, y: np.ndarray, what: str, rto
 def _softmax_jacobian_visible(softmax_jacobian: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     _check_jacobian_on(softmax_jacobian, rng.normal(size=4), "softmax_jacobian on a random y of shape (4,)")
+    _softmax_jacobian_requirements(softmax_jacobian, rng, VISIBLE)
 
 
 def check_softmax_jacobian(softmax_jacobian: Callable) -> None:
-    """Visible check of ``softmax_jacobian(y)``: (C,) -> (C, C), J[i, j] = dsigma_i/dy_j."""
+    """Visible check of ``softmax_jacobian(y)``: (C,) -> (C, C), J[i, j] = dsigma_i/dy_j; a random y,
+    then every requirement on the self-check's own inputs."""
     _on_its_own("softmax_jacobian", _softmax_jacobian_visible, softmax_jacobian)
 
 
-def _softmax_jacobian_edge_cases(softmax_jacobian: Callable, seed: int) -> None:
-    for offset, about in SHIFTS:
-        _check_jacobian_on(softmax_jacobian, _shifted_logits(offset)[0][0], f"softmax_jacobian on {about}")
-    _check_jacobian_on(softmax_jacobian, _underflow_logits()[0][0],
-                       "softmax_jacobian when a probability underflows, y = [800, 0, 1]")
-    _check_jacobian_on(softmax_jacobian, np.array([2.5]), "softmax_jacobian of a single class (C = 1)")
-    rng = np.random.default_rng(seed)
+def _softmax_jacobian_requirements(softmax_jacobian: Callable, rng: np.random.Generator, which: str) -> None:
+    for offset, about in SHIFTS[which]:
+        _check_jacobian_on(softmax_jacobian, _shifted_logits(offset, which)[0][0], f"softmax_jacobian on {about}")
+    y = _underflow_logits(which)[0][0]
+    _check_jacobian_on(softmax_jacobian, y, "softmax_jacobian when a probability underflows, y = "
+                       f"[{', '.join(f'{value:g}' for value in y)}]")
+    _check_jacobian_on(softmax_jacobian, np.array([2.5 if which == HIDDEN else -1.5]),
+                       "softmax_jacobian of a single class (C = 1)")
     _check_jacobian_on(softmax_jacobian, rng.normal(size=5) + 1000.0,
                        "softmax_jacobian on random huge logits (around +1000)")
     _check_jacobian_on(softmax_jacobian, rng.normal(size=3).astype(np.float32),
                        "softmax_jacobian on float32 logits", rtol=1e-5, atol=1e-7)
+
+
+def _softmax_jacobian_edge_cases(softmax_jacobian: Callable, seed: int) -> None:
+    _softmax_jacobian_requirements(softmax_jacobian, np.random.default_rng(seed), HIDDEN)
 
 
 def check_softmax_jacobian_edge_cases(softmax_jacobian: Callable, seed: int) -> None:
@@ -365,27 +429,30 @@ def _linear_visible(function: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     _check_linear_on(function, *_linear_problem(rng, 5, 6, 3),
                      "linear_softmax_loss_and_grads with x (5, 6), W (3, 6), b (3,)")
+    _linear_requirements(function, rng, VISIBLE)
 
 
 def check_linear_softmax_loss_and_grads(function: Callable) -> None:
-    """Visible check of ``linear_softmax_loss_and_grads(x, W, b, labels)`` against autograd."""
+    """Visible check of ``linear_softmax_loss_and_grads(x, W, b, labels)`` against autograd; a random
+    problem, then every requirement on the self-check's own inputs."""
     _on_its_own("linear_softmax_loss_and_grads", _linear_visible, function)
 
 
-def _linear_edge_cases(function: Callable, seed: int) -> None:
+def _linear_requirements(function: Callable, rng: np.random.Generator, which: str) -> None:
     # Fixed scores, each failing one numerical mistake only, in an order that names it.
-    logits, labels = _shifted_logits(0.0)
-    for bias, about in ((1000.0, "around +1000 (b = 1000)"), (-1000.0, "around -1000 (b = -1000)")):
+    logits, labels = _shifted_logits(0.0, which)
+    for bias, _ in SHIFTS[which]:
         _check_linear_on(function, *_linear_with_scores(logits, labels, bias),
-                         f"linear_softmax_loss_and_grads with W = I and scores {about}",
+                         f"linear_softmax_loss_and_grads with W = I and scores around {bias:+g} (b = {bias:g})",
                          if_not_finite="no-max-subtraction")
-    _check_linear_on(function, *_linear_with_scores(*_rows_apart_logits()),
-                     "linear_softmax_loss_and_grads with W = I and rows of scores at very different scales "
-                     "(around 700 and -50)", if_not_finite="global-max-subtraction")
-    _check_linear_on(function, *_linear_with_scores(*_underflow_logits()),
+    _check_linear_on(function, *_linear_with_scores(*_rows_apart_logits(which)),
+                     f"linear_softmax_loss_and_grads with W = I and scores in {ROWS_APART[which]}",
+                     if_not_finite="global-max-subtraction")
+    logits, labels = _underflow_logits(which)
+    _check_linear_on(function, *_linear_with_scores(logits, labels),
                      "linear_softmax_loss_and_grads with W = I and a true class whose probability underflows "
-                     "(scores [800, 0, 1], label 1)", if_not_finite="log-of-softmax")
-    rng = np.random.default_rng(seed)
+                     f"(scores [{', '.join(f'{value:g}' for value in logits[0])}], label {labels[0]})",
+                     if_not_finite="log-of-softmax")
     _check_linear_on(function, *_linear_problem(rng, 6, 4, 5, scale=400.0),
                      "linear_softmax_loss_and_grads with huge scores (|W| around 400)")
     x, W, b, labels = _linear_problem(rng, 5, 4, 3)
@@ -394,6 +461,10 @@ def _linear_edge_cases(function: Callable, seed: int) -> None:
     _check_linear_on(function, *_linear_problem(rng, 1, 7, 3), "linear_softmax_loss_and_grads on a batch of one")
     _check_linear_on(function, *_linear_problem(rng, 8, 4, 4),
                      "linear_softmax_loss_and_grads with a square W (4, 4)")
+
+
+def _linear_edge_cases(function: Callable, seed: int) -> None:
+    _linear_requirements(function, np.random.default_rng(seed), HIDDEN)
 
 
 def check_linear_softmax_loss_and_grads_edge_cases(function: Callable, seed: int) -> None:
@@ -409,23 +480,15 @@ def _check_numerical_gradient_on(numerical_gradient, f, x, expected, what, rtol,
     assert_close(result, expected, what, rtol=rtol, atol=atol, mistakes=mistakes)
 
 
-def check_numerical_gradient(numerical_gradient: Callable) -> None:
-    """Visible check of ``numerical_gradient(f, x, h=1e-5)`` on f(x) = sum(x sin x), x (3, 4)."""
-    rng = np.random.default_rng(VISIBLE_SEED)
-    x = rng.normal(size=(3, 4))
-    _check_numerical_gradient_on(numerical_gradient, lambda v: np.sum(v * np.sin(v)), x,
-                                 np.sin(x) + x * np.cos(x), "numerical_gradient of sum(x * sin(x))",
-                                 rtol=1e-6, atol=1e-8)
-
-
-def check_numerical_gradient_edge_cases(numerical_gradient: Callable, seed: int) -> None:
-    """Hidden check: centred (not forward) differences, any shape, f sees x's shape, x restored."""
-    rng = np.random.default_rng(seed)
-    h = 1e-3
-    x = rng.normal(size=(2, 3, 2))
+def _numerical_gradient_requirements(numerical_gradient: Callable, rng: np.random.Generator,
+                                     cube_shape: tuple[int, ...], h: float) -> None:
+    """Every requirement on ``numerical_gradient``: centred (not forward) differences with the given
+    step ``h`` on x of ``cube_shape``, f called with x's shape (a matrix X), a vector, x restored."""
+    x = rng.normal(size=cube_shape)
+    # sum(x**3): the centred difference is exactly 3 x**2 + h**2, the forward one 3 x**2 + 3 x h + h**2
     _check_numerical_gradient_on(
         numerical_gradient, lambda v: np.sum(v ** 3), x, 3 * x ** 2 + h ** 2,
-        "numerical_gradient of sum(x**3) with h=1e-3 on x of shape (2, 3, 2)", rtol=1e-9, atol=1e-10,
+        f"numerical_gradient of sum(x**3) with h={h:g} on x of shape {cube_shape}", rtol=1e-9, atol=1e-10,
         mistakes={"forward-difference": 3 * x ** 2 + 3 * x * h + h ** 2}, h=h)
     M = rng.normal(size=(3, 3))
     X = rng.normal(size=(3, 2))
@@ -435,3 +498,19 @@ def check_numerical_gradient_edge_cases(numerical_gradient: Callable, seed: int)
     v = rng.normal(size=5)
     _check_numerical_gradient_on(numerical_gradient, lambda u: float(u @ u), v, 2 * v,
                                  "numerical_gradient of u @ u for a vector u (5,)", rtol=1e-6, atol=1e-8)
+
+
+def check_numerical_gradient(numerical_gradient: Callable) -> None:
+    """Visible check of ``numerical_gradient(f, x, h=1e-5)`` on f(x) = sum(x sin x), x (3, 4), then
+    every requirement on the self-check's own inputs."""
+    rng = np.random.default_rng(VISIBLE_SEED)
+    x = rng.normal(size=(3, 4))
+    _check_numerical_gradient_on(numerical_gradient, lambda v: np.sum(v * np.sin(v)), x,
+                                 np.sin(x) + x * np.cos(x), "numerical_gradient of sum(x * sin(x))",
+                                 rtol=1e-6, atol=1e-8)
+    _numerical_gradient_requirements(numerical_gradient, rng, (3, 2, 2), 2e-3)
+
+
+def check_numerical_gradient_edge_cases(numerical_gradient: Callable, seed: int) -> None:
+    """Hidden check: centred (not forward) differences, any shape, f sees x's shape, x restored."""
+    _numerical_gradient_requirements(numerical_gradient, np.random.default_rng(seed), (2, 3, 2), 1e-3)

@@ -9,6 +9,10 @@ HINTS: dict[str, str] = {
         "the logits were shifted by one maximum for the whole batch (y.max()) instead of each row's own. "
         "A row far below the largest one then underflows: every exp() in it is 0, and 0 / 0 is NaN. "
         "Subtract each row's maximum: y - y.max(axis=1, keepdims=True)."),
+    "softmax-wrong-axis": (
+        "the exponentials were normalised over the wrong axis: each column (one class across the batch) "
+        "sums to 1 instead of each row (one sample's classes). Take the maximum and the sum over the "
+        "classes, axis=1 with keepdims=True: e / e.sum(axis=1, keepdims=True)."),
     "log-of-softmax": (
         "log(softmax(y)) takes the log of a probability that underflowed to 0, giving inf. Compute "
         "log-probabilities directly with log-sum-exp: log sigma(y)_i = y_i - max(y) - log sum_j exp(y_j - max(y))."),
