@@ -19,12 +19,12 @@ import torch
 from autograder import optim_problems as problems
 from autograder.checks import optimizers as checks
 from autograder.reference import optimizers as ref
-from check_harness import (PASSES, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case, fails,
+from check_harness import (PASSES, Expect, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case, fails,
                            failure_message, not_implemented, returns_none, TopicChecks)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/05-optimizers/optimizers.ipynb"
-FUNCTIONS = ["sgd_step", "momentum_step", "adam_step", "minimize"]
+FUNCTIONS = ["sgd_step", "momentum_step", "rmsprop_step", "adam_step", "minimize"]
 # Seeds for the hidden checks besides the notebook's own.
 OTHER_SEEDS = [0, 175]
 # Hidden checks default to the seeds of the solution notebook's hidden-test cells.
@@ -176,6 +176,11 @@ def momentum_expanded_nesterov(param, grad, velocity, lr, momentum=0.9, nesterov
     return param - lr * new_velocity, new_velocity
 
 
+def rmsprop_as_torch_writes_it(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = square_avg * alpha + grad * grad * (1 - alpha)      # torch's mul_(alpha).addcmul_(...)
+    return param + (-lr) * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
 def adam_as_torch_writes_it(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     m = m + (1 - beta1) * (grad - m)                      # torch's exp_avg.lerp_(grad, 1 - beta1)
     v = beta2 * v + (1 - beta2) * grad * grad
@@ -204,6 +209,7 @@ CORRECT_VARIANTS = [
     pytest.param("sgd_step", sgd_subtract, id="sgd_step-np-subtract"),
     pytest.param("momentum_step", momentum_on_copies, id="momentum_step-in-place-on-copies"),
     pytest.param("momentum_step", momentum_expanded_nesterov, id="momentum_step-expanded-nesterov"),
+    pytest.param("rmsprop_step", rmsprop_as_torch_writes_it, id="rmsprop_step-as-torch-writes-it"),
     pytest.param("adam_step", adam_as_torch_writes_it, id="adam_step-as-torch-writes-it"),
     pytest.param("minimize", minimize_preallocated, id="minimize-preallocated"),
     pytest.param("minimize", minimize_vstack, id="minimize-vstack"),
@@ -287,6 +293,49 @@ def momentum_velocity_after_step(param, grad, velocity, lr, momentum=0.9, nester
 
 def momentum_returns_param_only(param, grad, velocity, lr, momentum=0.9, nesterov=False):
     return param - lr * (momentum * velocity + grad)
+
+
+# rmsprop_step
+
+def rmsprop_eps_inside_sqrt(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = alpha * square_avg + (1 - alpha) * grad ** 2
+    return param - lr * grad / np.sqrt(square_avg + eps), square_avg
+
+
+def rmsprop_alpha_swapped(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = (1 - alpha) * square_avg + alpha * grad ** 2
+    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
+def rmsprop_no_average(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = grad ** 2   # "the mean square": of this step's gradient only
+    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
+def rmsprop_returns_old_average(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    new_average = alpha * square_avg + (1 - alpha) * grad ** 2
+    return param - lr * grad / (np.sqrt(new_average) + eps), square_avg
+
+
+def rmsprop_in_place(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg *= alpha
+    square_avg += (1 - alpha) * grad ** 2
+    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
+def rmsprop_ascent(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = alpha * square_avg + (1 - alpha) * grad ** 2
+    return param + lr * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
+def rmsprop_with_bias_correction(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = alpha * square_avg + (1 - alpha) * grad ** 2
+    return param - lr * grad / (np.sqrt(square_avg / (1 - alpha)) + eps), square_avg
+
+
+def rmsprop_wrong_default_alpha(param, grad, square_avg, lr=1e-2, alpha=0.9, eps=1e-8):
+    square_avg = alpha * square_avg + (1 - alpha) * grad ** 2
+    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
 
 
 # adam_step
@@ -428,6 +477,24 @@ WRONG = [
     case("momentum_step", momentum_returns_param_only,
          fails(None, "must return a tuple (param, velocity); got ndarray"),
          fails(None, "must return a tuple (param, velocity)"), "momentum_step-returns-param-only"),
+    # rmsprop_step
+    # with gradients of order 1 to 100, eps = 1e-8 inside or outside the root makes no visible difference
+    case("rmsprop_step", rmsprop_eps_inside_sqrt, PASSES,
+         fails("rmsprop-eps-inside-sqrt", "tiny gradients"), "rmsprop_step-eps-inside-sqrt"),
+    case("rmsprop_step", rmsprop_alpha_swapped, fails("rmsprop-alpha-swapped"), fails("rmsprop-alpha-swapped"),
+         "rmsprop_step-alpha-and-1-minus-alpha-swapped"),
+    case("rmsprop_step", rmsprop_no_average, fails("rmsprop-no-average"), fails("rmsprop-no-average"),
+         "rmsprop_step-squared-average-not-kept"),
+    case("rmsprop_step", rmsprop_returns_old_average, fails(None, "the parameters"), fails(None, "the parameters"),
+         "rmsprop_step-returns-the-old-average"),
+    case("rmsprop_step", rmsprop_in_place, fails("modified-input", "step 1: modified its input array in place"),
+         fails("modified-input"), "rmsprop_step-modifies-square-avg-in-place"),
+    case("rmsprop_step", rmsprop_ascent, fails("gradient-ascent"), fails("gradient-ascent"),
+         "rmsprop_step-gradient-ascent"),
+    case("rmsprop_step", rmsprop_with_bias_correction, fails(None, "values differ"), fails(None, "values differ"),
+         "rmsprop_step-adam-like-bias-correction"),
+    case("rmsprop_step", rmsprop_wrong_default_alpha, PASSES, fails(None, "default lr, alpha and eps"),
+         "rmsprop_step-wrong-default-alpha"),
     # adam_step
     case("adam_step", adam_no_bias_correction, fails("adam-no-bias-correction"),
          fails("adam-no-bias-correction"), "adam_step-no-bias-correction"),
@@ -478,7 +545,7 @@ def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
 # (module, function, position of grad_fn among its arguments); a check's trajectory is memoised only
 # for its own step rules, the known mistakes, never for the function under test.
 MEMOISED = [(ref, "run_optimizer", 0), (ref, "lr_in_velocity_momentum", 0), (checks, "_sgd_trajectory", 1),
-            (checks, "_momentum_trajectory", 1), (checks, "_adam_trajectory", 1)]
+            (checks, "_momentum_trajectory", 1), (checks, "_rmsprop_trajectory", 1), (checks, "_adam_trajectory", 1)]
 
 
 def _fingerprint(value) -> object:
@@ -542,6 +609,12 @@ def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, wrong, 
 def test_every_function_has_at_least_two_wrong_implementations():
     counts = {name: sum(case.values[0] == name for case in WRONG) for name in FUNCTIONS}
     assert min(counts.values()) >= 2, counts
+
+
+def test_every_hint_of_the_topic_is_recognised_by_some_wrong_implementation():
+    from autograder.checks.hints import optimizers as topic
+    named = {expect.mistake for case in WRONG for expect in case.values[2:4] if isinstance(expect, Expect)}
+    assert set(topic.HINTS) <= named, set(topic.HINTS) - named
 
 
 # === broken in ways that have nothing to do with the maths ===========================================

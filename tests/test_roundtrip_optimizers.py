@@ -9,7 +9,7 @@ from grading import grade, solution_submission, untouched_submission
 
 ASSIGNMENT = "05-optimizers"
 NOTEBOOK = "optimizers.ipynb"
-MAX_SCORE = 12.0
+MAX_SCORE = 16.0
 
 # Ruder's and CS231n's formulation: the learning rate inside the velocity.
 MOMENTUM_LR_IN_VELOCITY = '''
@@ -24,6 +24,11 @@ def adam_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     m = beta1 * m + (1 - beta1) * grad
     v = beta2 * v + (1 - beta2) * grad ** 2
     return param - lr * m / (np.sqrt(v) + eps), m, v
+'''
+RMSPROP_ALPHA_SWAPPED = '''
+def rmsprop_step(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = (1 - alpha) * square_avg + alpha * grad ** 2
+    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
 '''
 SGD_IN_PLACE = '''
 def sgd_step(param, grad, lr):
@@ -47,7 +52,7 @@ def course(tmp_path_factory):
         "alice": solution_submission(),
         "bob": untouched_submission,
         "carol": solution_submission({"momentum_step": MOMENTUM_LR_IN_VELOCITY}),
-        "dave": solution_submission({"adam_step": ADAM_WITHOUT_BIAS_CORRECTION}),
+        "dave": solution_submission({"adam_step": ADAM_WITHOUT_BIAS_CORRECTION, "rmsprop_step": RMSPROP_ALPHA_SWAPPED}),
         "erin": solution_submission({"sgd_step": SGD_IN_PLACE, "minimize": MINIMIZE_WITH_X0_DTYPE}),
     })
 
@@ -56,25 +61,28 @@ def test_release_has_stubs_and_no_hidden_tests(course):
     release = course.root / "exercises" / ASSIGNMENT / NOTEBOOK
     stubs = [cell.id for cell in nbformat.read(release, as_version=4).cells
              if "raise NotImplementedError()" in cell.source and cell.cell_type == "code"]
-    assert stubs == ["sgd_step", "momentum_step", "adam_step", "minimize"]
+    assert stubs == ["sgd_step", "momentum_step", "rmsprop_step", "adam_step", "minimize"]
     text = release.read_text()
     for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "_edge_cases(sgd_step, seed", "m_hat = m / (1 - beta1"):
         assert secret not in text
-    assert "def momentum_rule(" in text  # the provided step rules stay in the student version
+    assert "def momentum_rule(" in text and "def rmsprop_rule(" in text  # the provided step rules stay
 
 
 def test_exact_scores(course):
     assert course.max_score() == MAX_SCORE
     # carol's velocity differs from torch's by the factor lr (visible and hidden tests of momentum_step
-    # lost); dave's Adam steps are too large at first (adam_step lost); erin's in-place sgd_step loses
-    # sgd_step, and her minimize passes the self-check but truncates an integer x0 (hidden test lost).
-    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 9.0, "dave": 9.0, "erin": 7.0}
+    # lost, 1 + 3); dave's Adam steps are too large at first and his RMSProp swaps alpha and 1 - alpha
+    # (adam_step 2 + 2 and rmsprop_step 1 + 2 lost); erin's in-place sgd_step loses sgd_step (1 + 1), and her
+    # minimize passes the self-check but truncates an integer x0 (hidden test lost, 2).
+    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 12.0, "dave": 9.0, "erin": 12.0}
 
 
 def test_typical_mistakes_lose_exactly_their_cells(course):
     assert course.cell_scores("carol")["test_momentum_step"] == 0
     assert course.cell_scores("carol")["test_momentum_step_hidden"] == 0
     assert course.cell_scores("dave")["test_adam_step_hidden"] == 0
+    assert course.cell_scores("dave")["test_rmsprop_step"] == 0
+    assert course.cell_scores("dave")["test_rmsprop_step_hidden"] == 0
     erin = course.cell_scores("erin")
     assert erin["test_sgd_step"] == 0 and erin["test_sgd_step_hidden"] == 0
     assert erin["test_minimize"] == 1 and erin["test_minimize_hidden"] == 0
@@ -83,6 +91,7 @@ def test_typical_mistakes_lose_exactly_their_cells(course):
 def test_feedback_names_the_mistakes_and_hides_hidden_tests(course):
     assert "momentum-lr-in-velocity" in course.feedback_html("carol")
     assert "adam-no-bias-correction" in course.feedback_html("dave")
+    assert "rmsprop-alpha-swapped" in course.feedback_html("dave")
     erin = course.feedback_html("erin")
     assert "modified-input" in erin
     assert "integer starting point" in erin
@@ -90,8 +99,8 @@ def test_feedback_names_the_mistakes_and_hides_hidden_tests(course):
         html = course.feedback_html(student)
         assert "BEGIN HIDDEN TESTS" not in html
         assert "seed=2050" not in html
-    assert "Score: 0.0 / 12.0" in course.feedback_html("bob")
-    assert "Score: 12.0 / 12.0" in course.feedback_html("alice")
+    assert "Score: 0.0 / 16.0" in course.feedback_html("bob")
+    assert "Score: 16.0 / 16.0" in course.feedback_html("alice")
 
 
 def test_export_csv_matches_gradebook(course):

@@ -2,7 +2,8 @@
 
 A step rule is checked by running it, as an optimizer runs, for 100 steps or more on a random quadratic
 (its gradient feeding back into the next step) and comparing the whole trajectory of the parameters and
-of the returned state (velocity; Adam's m and v) with ``torch.optim.SGD`` / ``torch.optim.Adam`` in
+of the returned state (velocity; RMSprop's square_avg; Adam's m and v) with ``torch.optim.SGD`` /
+``torch.optim.RMSprop`` / ``torch.optim.Adam`` in
 float64, to a relative error of 1e-10. Every call must leave its input arrays unchanged.
 ``check_<function>`` is the visible self-check; ``check_<function>_edge_cases`` the hidden test
 (learning rates that change between steps, matrix-shaped parameters, other hyper-parameters, tiny
@@ -217,6 +218,110 @@ def check_momentum_step_edge_cases(momentum_step: Callable, seed: int) -> None:
                        "momentum_step(..., lr=0.1, momentum=0.5, nesterov=True) on a (3, 4) matrix of parameters")
     _check_momentum_on(momentum_step, grad_fn, x0, np.full(HIDDEN_STEPS, 0.01), 0.99, False,
                        "momentum_step(..., lr=0.01, momentum=0.99) on a (3, 4) matrix of parameters")
+
+
+# --- rmsprop_step ----------------------------------------------------------------------------------
+
+def _rmsprop_problem(rng: np.random.Generator, shape: tuple[int, ...], scale: float = 1.0):
+    """A quadratic with its axes along the coordinates (curvatures from ``scale`` to 10 * ``scale``), over
+    parameters of ``shape``, started 20 to about 35 units from its minimum in every coordinate.
+
+    RMSProp divides each gradient entry by the root of its decaying mean square: where an entry passes
+    through zero, its steps become about gamma * sign(g) and the trajectory chaotic, so differences of
+    rounding (1e-16) grow to 1e-3 within tens of steps. Here no entry changes sign within the checks'
+    150 steps (each step moves a coordinate by at most gamma / sqrt(1 - alpha)), so right code matches
+    torch to rounding. Returns (grad_fn, x0) as :func:`_quadratic_problem`.
+    """
+    curvatures = scale * rng.permutation(np.geomspace(1.0, 10.0, int(np.prod(shape)))).reshape(shape)
+    x_star = rng.normal(size=shape)
+    x0 = x_star + rng.choice([-1.0, 1.0], size=shape) * (20.0 + 5.0 * np.abs(rng.normal(size=shape)))
+    return (lambda x: curvatures * (np.asarray(x) - x_star)), x0
+
+
+def _rmsprop_trajectory(rmsprop_step: Callable, grad_fn, x0: np.ndarray, lrs: np.ndarray, hyper: dict,
+                        what: str | None = None):
+    """Run ``rmsprop_step`` from x0 and square_avg = 0 with learning rate lrs[k] at step k; ``hyper``: the
+    keyword arguments alpha and eps (absent ones take the function's defaults), or None to leave the
+    learning rate to the function's default as well.
+    Returns (params (T + 1, ...), square_avgs (T, ...))."""
+    params, square_avgs = [np.array(x0, dtype=np.float64)], [np.zeros(np.shape(x0))]
+    with np.errstate(all="ignore"):
+        for k, lr in enumerate(lrs):
+            x = params[-1]
+            step_what = None if what is None else f"{what}, step {k + 1}"
+            keywords = {} if hyper is None else {"lr": float(lr), **hyper}
+            x, square_avg = _call_rule(rmsprop_step, step_what, ("param", "square_avg"),
+                                       x, grad_fn(x), square_avgs[-1], **keywords)
+            params.append(x)
+            square_avgs.append(square_avg)
+    return np.stack(params), np.stack(square_avgs[1:])
+
+
+def _rmsprop_ascent(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = alpha * square_avg + (1 - alpha) * grad ** 2
+    return param + lr * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
+def _rmsprop_eps_inside_sqrt(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = alpha * square_avg + (1 - alpha) * grad ** 2
+    return param - lr * grad / np.sqrt(square_avg + eps), square_avg
+
+
+def _rmsprop_alpha_swapped(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = (1 - alpha) * square_avg + alpha * grad ** 2
+    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
+def _rmsprop_no_average(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = grad ** 2
+    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
+RMSPROP_MISTAKES = {"gradient-ascent": _rmsprop_ascent, "rmsprop-eps-inside-sqrt": _rmsprop_eps_inside_sqrt,
+                    "rmsprop-alpha-swapped": _rmsprop_alpha_swapped, "rmsprop-no-average": _rmsprop_no_average}
+RMSPROP_DEFAULTS = {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8}
+
+
+def _check_rmsprop_on(rmsprop_step: Callable, grad_fn, x0: np.ndarray, lrs: np.ndarray, hyper: dict | None,
+                      what: str) -> None:
+    """``hyper``: alpha and eps passed to the student's function, or None for all its defaults (lrs then
+    holds torch's default learning rate at every step)."""
+    actual_x, actual_avg = _rmsprop_trajectory(rmsprop_step, grad_fn, x0, lrs, hyper, what)
+    h = {**RMSPROP_DEFAULTS, **(hyper or {})}
+    expected_x, states = ref.run_optimizer(grad_fn, x0, "rmsprop", len(lrs), lrs, alpha=h["alpha"], eps=h["eps"])
+
+    def run(rule):
+        return _rmsprop_trajectory(rule, grad_fn, x0, lrs, hyper)
+
+    _assert_trajectory(actual_x, expected_x, f"{what}: the parameters {ROWS}",
+                       lambda: {key: run(rule)[0] for key, rule in RMSPROP_MISTAKES.items()})
+    _assert_trajectory(actual_avg, states["square_avg"],
+                       f"{what}: square_avg (row k: after step k + 1; torch's square_avg)",
+                       lambda: {key: run(RMSPROP_MISTAKES[key])[1]
+                                for key in ("rmsprop-alpha-swapped", "rmsprop-no-average")})
+
+
+def check_rmsprop_step(rmsprop_step: Callable) -> None:
+    """Visible check of ``rmsprop_step``: 100 steps against ``torch.optim.RMSprop(lr=0.01, alpha=0.99)``,
+    from square_avg = zeros."""
+    grad_fn, x0 = _rmsprop_problem(np.random.default_rng(VISIBLE_SEED), (5,))
+    _check_rmsprop_on(rmsprop_step, grad_fn, x0, np.full(VISIBLE_STEPS, 0.01), {"alpha": 0.99},
+                      "rmsprop_step(param, grad, square_avg, lr=0.01, alpha=0.99) on a quadratic, D = 5")
+
+
+def check_rmsprop_step_edge_cases(rmsprop_step: Callable, seed: int) -> None:
+    """Hidden check: tiny gradients (where eps matters), a learning rate that changes between steps, other
+    alpha and eps on a (3, 4) matrix, the default hyper-parameters."""
+    rng = np.random.default_rng(seed)
+    grad_fn, x0 = _rmsprop_problem(rng, (4,), scale=1e-6)
+    _check_rmsprop_on(rmsprop_step, grad_fn, x0, np.full(HIDDEN_STEPS, 0.02), {"alpha": 0.99},
+                      "rmsprop_step(..., lr=0.02, alpha=0.99) on a quadratic with tiny gradients (about 1e-5)")
+    grad_fn, x0 = _rmsprop_problem(rng, (3, 4))
+    _check_rmsprop_on(rmsprop_step, grad_fn, x0, _step_schedule(HIDDEN_STEPS, 0.02), {"alpha": 0.9, "eps": 1e-4},
+                      "rmsprop_step(..., alpha=0.9, eps=1e-4) on a (3, 4) matrix of parameters, with a learning "
+                      "rate that changes between steps (0.02, then 0.005 from step 76)")
+    _check_rmsprop_on(rmsprop_step, grad_fn, x0, np.full(HIDDEN_STEPS, RMSPROP_DEFAULTS["lr"]), None,
+                      "rmsprop_step(param, grad, square_avg) with its default lr, alpha and eps")
 
 
 # --- adam_step -------------------------------------------------------------------------------------

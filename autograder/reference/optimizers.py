@@ -1,8 +1,9 @@
-"""PyTorch references for the optimizers: ``torch.optim.SGD`` and ``torch.optim.Adam`` run on float64
-tensors, driven by a numpy gradient function.
+"""PyTorch references for the optimizers: ``torch.optim.SGD``, ``Adagrad``, ``RMSprop``, ``Adam`` and
+``AdamW`` run on float64 tensors, driven by a numpy gradient function.
 
 - :func:`run_optimizer` runs one optimizer for ``num_steps`` steps from x0 and returns the trajectory of
-  the parameters and of the optimizer's state (momentum buffer, Adam's moments).
+  the parameters and of the optimizer's state (momentum buffer, RMSprop's squared average, Adam's
+  moments).
 - :func:`trajectory` is the same, parameters only.
 - :func:`step_rule` wraps one optimizer step as a step rule for ``minimize`` (see below).
 - :func:`lr_in_velocity_momentum` is the other momentum formulation (Ruder's overview, CS231n), which
@@ -19,9 +20,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
+              "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
 # The state torch keeps per parameter, in the order the exercise's functions return it.
-STATE_NAMES = {"sgd": ("momentum_buffer",), "adam": ("exp_avg", "exp_avg_sq")}
+STATE_NAMES = {"sgd": ("momentum_buffer",), "adagrad": ("sum",), "rmsprop": ("square_avg",),
+               "adam": ("exp_avg", "exp_avg_sq"), "adamw": ("exp_avg", "exp_avg_sq")}
 
 GradFn = Callable[[np.ndarray], np.ndarray]
 
@@ -33,20 +36,22 @@ def _learning_rates(lr: float | Sequence[float], num_steps: int) -> np.ndarray:
 
 def run_optimizer(grad_fn: GradFn, x0: np.ndarray, optimizer: str, num_steps: int,
                   lr: float | Sequence[float], **options) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Run ``torch.optim.SGD`` (``optimizer="sgd"``) or ``torch.optim.Adam`` (``"adam"``) from x0.
+    """Run ``torch.optim.SGD`` (``optimizer="sgd"``), ``Adagrad`` (``"adagrad"``), ``RMSprop``
+    (``"rmsprop"``), ``Adam`` (``"adam"``) or ``AdamW`` (``"adamw"``) from x0.
 
     grad_fn: x (same shape as x0) float64 -> the gradient there, same shape.
     x0: the starting parameters, any shape, converted to float64.
     lr: the learning rate gamma, one number or one per step (shape (num_steps,)).
-    options: the optimizer's other arguments (momentum, nesterov, betas, eps, ...).
+    options: the optimizer's other arguments (momentum, nesterov, alpha, betas, eps, weight_decay, ...).
     Returns (params, states): params (num_steps + 1, *x0.shape) float64, row k the parameters after
     k steps; states maps each of torch's per-parameter state tensors (``momentum_buffer`` for SGD with
-    momentum, ``exp_avg`` and ``exp_avg_sq`` for Adam) to (num_steps, *x0.shape), row k after step k + 1.
+    momentum, ``sum`` for Adagrad, ``square_avg`` for RMSprop, ``exp_avg`` and ``exp_avg_sq`` for Adam) to
+    (num_steps, *x0.shape), row k after step k + 1.
     """
     param = torch.tensor(np.array(x0, dtype=np.float64), requires_grad=True)
     rates = _learning_rates(lr, num_steps)
     torch_optimizer = OPTIMIZERS[optimizer]([param], lr=0.0, **options)  # lr is set before each step
-    names = STATE_NAMES[optimizer] if optimizer == "adam" or options.get("momentum", 0) else ()
+    names = STATE_NAMES[optimizer] if optimizer != "sgd" or options.get("momentum", 0) else ()
     params = [param.detach().numpy().copy()]
     states = {name: [] for name in names}
     for rate in rates:
@@ -67,7 +72,7 @@ def trajectory(grad_fn: GradFn, x0: np.ndarray, optimizer: str, num_steps: int,
 
 
 def step_rule(optimizer: str, lr: float, **options) -> Callable:
-    """One step of ``torch.optim.SGD`` or ``torch.optim.Adam`` as a step rule ``step(x, g, state)``.
+    """One step of ``torch.optim.SGD``, ``RMSprop`` or ``Adam`` as a step rule ``step(x, g, state)``.
 
     x, g: float64 arrays of one shape. state: None before the first step, then what the previous call
     returned (a dict of torch's per-parameter state tensors, including Adam's step count).

@@ -1,4 +1,4 @@
-"""Hints for the mistakes of the optimizer step rules (SGD, momentum, Nesterov, Adam) and ``minimize``."""
+"""Hints for the mistakes of the optimizer step rules (SGD, momentum, Nesterov, RMSProp, Adam) and ``minimize``."""
 
 HINTS: dict[str, str] = {
     "gradient-ascent": (
@@ -19,6 +19,16 @@ HINTS: dict[str, str] = {
     "velocity-updated-after-step": (
         "the parameters moved with the previous step's velocity. Update the velocity first, "
         "v <- mu v + g, then move with the new one, x <- x - gamma v."),
+    "rmsprop-eps-inside-sqrt": (
+        "eps was added inside the square root. torch.optim.RMSprop adds it to the root: "
+        "x <- x - gamma * g / (sqrt(square_avg) + eps), which matters when the gradients are small."),
+    "rmsprop-alpha-swapped": (
+        "alpha and 1 - alpha are swapped. alpha is the weight of the old average, close to 1: "
+        "square_avg <- alpha * square_avg + (1 - alpha) * g**2, so that it changes slowly."),
+    "rmsprop-no-average": (
+        "the squared gradient of this step alone was used, square_avg <- g**2, so every weight moves by "
+        "about gamma in the direction of -sign(g). Keep the moving average from step to step: "
+        "square_avg <- alpha * square_avg + (1 - alpha) * g**2, starting from the square_avg you are given."),
     "adam-no-bias-correction": (
         "m and v start at zero, so for small t they are too small by the factors (1 - beta1^t) and "
         "(1 - beta2^t). Divide them out: m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), and "
