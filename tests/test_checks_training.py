@@ -281,8 +281,8 @@ def test_adam_frozen_layer_mistakes_fail_only_on_the_frozen_layer(wrong, mistake
 
 
 @pytest.mark.parametrize("torch_optimizer, options", [
-    (checks._torch_momentum, {"lr": 0.1, "momentum": 0.9}),
-    (checks._torch_adam, {"lr": 0.01}),
+    (checks._TorchMomentum, {"lr": 0.1, "momentum": 0.9}),
+    (torch.optim.Adam, {"lr": 0.01}),
 ])
 def test_torch_leaves_the_frozen_layer_where_it_is(torch_optimizer, options):
     case = checks.OptimizerCase(options, frozen_layer=True, steps=checks.HIDDEN_STEPS)

@@ -294,7 +294,7 @@ LIMITS = Limits(wall_seconds=20, cpu_seconds=20, memory_bytes=1 << 30, processes
 def inside(code: str, limits: Limits = LIMITS) -> dict:
     """The plain-data globals a cell of ``code`` leaves in a fresh sandbox."""
     with Sandbox(limits) as box:
-        run = box.run_cells([("probe", code)], set(), limits.wall_seconds, time.monotonic() + 60)
+        run = box.run_cells([("probe", code)], limits.wall_seconds, time.monotonic() + 60)
     assert run.errors == {}, run.errors
     return run.values
 
@@ -371,7 +371,7 @@ def test_cell_magics_arrive_as_plain_python():
     compile(source, "<cell>", "exec")
     assert "%" not in source.replace("%%time", "") and "run_line_magic('timeit', '1')" in source
     with Sandbox(LIMITS) as box:
-        run = box.run_cells([("magic", cell)], set(), 20, time.monotonic() + 30)
+        run = box.run_cells([("magic", cell)], 20, time.monotonic() + 30)
     assert run.errors == {} and run.values["x"] == 1
 
 
@@ -433,7 +433,7 @@ for i in range(8):
 def test_cpu_time_limit_kills_and_says_so():
     with Sandbox(Limits(wall_seconds=20, cpu_seconds=1)) as box:
         with pytest.raises(PeerClosed):
-            box.run_cells([("spin", "while True:\n    pass")], set(), 20, time.monotonic() + 30)
+            box.run_cells([("spin", "while True:\n    pass")], 20, time.monotonic() + 30)
         assert box.running == 0
         assert box.how_it_ended() == "killed by SIGKILL (its CPU-time limit is 1 s)"
 
@@ -441,7 +441,7 @@ def test_cpu_time_limit_kills_and_says_so():
 def test_keeps_only_the_tail_of_the_output():
     with Sandbox(LIMITS) as box:
         box.run_cells([("flood", "import sys\nfor i in range(2000):\n    print('x' * 10_000)\n"
-                                 "print('the end', flush=True)")], set(), 20, time.monotonic() + 30)
+                                 "print('the end', flush=True)")], 20, time.monotonic() + 30)
         time.sleep(0.5)
         tail = box.output_tail()
     assert len(tail) <= LIMITS.output_bytes and tail.rstrip().endswith("the end")
@@ -450,7 +450,7 @@ def test_keeps_only_the_tail_of_the_output():
 def test_close_kills_every_process_of_the_sandbox():
     with Sandbox(LIMITS) as box:
         daemon = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\nready = True"
-        box.run_cells([("daemon", daemon)], set(), 20, time.monotonic() + 30)
+        box.run_cells([("daemon", daemon)], 20, time.monotonic() + 30)
         running = processes_of(box.uid)
     assert len(running) == 2  # the runner and its daemon child (bwrap's first process runs as root)
     assert not running & processes_of(box.uid)
@@ -459,7 +459,7 @@ def test_close_kills_every_process_of_the_sandbox():
 def test_a_forked_child_cannot_speak_for_the_runner():
     with Sandbox(LIMITS) as box:
         run = box.run_cells([("fork", "import os\npid = os.fork()"), ("after", "def f(x):\n    return x + 1")],
-                            set(), 20, time.monotonic() + 30)
+                            20, time.monotonic() + 30)
         box.endpoint.deadline = time.monotonic() + 10
         assert run.values["pid"] != 0 and run.values["f"](1) == 2
 
@@ -500,5 +500,5 @@ def test_says_what_is_missing(monkeypatch):
 
 def test_remote_functions_say_where_they_live():
     with Sandbox(LIMITS) as box:
-        run = box.run_cells([("f", "def softmax(y):\n    return y")], set(), 20, time.monotonic() + 30)
+        run = box.run_cells([("f", "def softmax(y):\n    return y")], 20, time.monotonic() + 30)
     assert isinstance(run.values["softmax"], RemoteFunction) and run.values["softmax"].__name__ == "softmax"

@@ -16,11 +16,21 @@
   four classes of the synthetic stand-in at 16 px must reach the validation accuracy of the reference
   loop with ``torch.optim.Adam`` within ``ACCURACY_MARGIN``.
 
+Where the student's code runs: :mod:`autograder.grading.torch_driver` runs the student's classes and
+loop on models and tensors it builds from plain data, and hands back plain data (parameters after every
+step, a model's state after an epoch). In a self-check in Jupyter it runs in the student's process;
+when the notebook is graded the student's ``Momentum`` arrives here as a handle of the sandbox's, and
+the same functions run in the sandbox (:func:`_driver`), where torch has no optimizers of its own.
+Either way the gradients come from this side (the optimizer checks), torch's own optimizer runs on this
+side (the loop checks: :class:`~autograder.grading.torch_driver.StepTakenElsewhere`), and the reference
+and the accuracy are computed here from what came back.
+
 Everything runs on one CPU thread: torch's second thread only slows operations this small.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +39,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder.compare import CheckFailure, assert_close, fail
+from autograder.grading import torch_driver
+from autograder.grading.rpc import RemoteFunction
 from autograder.reference import one_thread
 from autograder.reference import training as ref
 
@@ -40,9 +52,73 @@ FROZEN_STEPS = (1, 2, 3, 11, 12, 13, 14, 15)  # 1-based steps on which a frozen 
 ACCURACY_MARGIN = 0.05
 
 
-def _flat(params: list[torch.Tensor]) -> np.ndarray:
-    """All parameters flattened into one float64 vector (P,)."""
-    return torch.cat([p.detach().reshape(-1) for p in params]).to(torch.float64).numpy().copy()
+LOCAL = torch_driver.FUNCTIONS
+UNUSABLE = "did not give back what the grader asked for (parameters of the wrong number or shapes)."
+
+
+def _driver(student: object) -> dict[str, Callable]:
+    """The torch driver's functions where ``student`` (a class or function of the student's) lives: the
+    sandbox's when it is a handle of the sandbox's (the notebook is being graded), this process's
+    otherwise (a self-check in Jupyter)."""
+    if not isinstance(student, RemoteFunction):
+        return LOCAL
+    lent = {name: student.lent(name) for name in LOCAL}
+    if None in lent.values():
+        raise RuntimeError("the sandbox has no torch driver: grade this notebook in a sandbox with torch")
+    return lent
+
+
+@contextlib.contextmanager
+def _warning_if_torch_optimizers_used(student: object) -> Iterator[None]:
+    """In a self-check (not when graded): print a warning when torch's own optimizers are created
+    meanwhile (in the student's code, or as a base class of theirs): they are not available when
+    graded, and the notebook would fail there."""
+    if isinstance(student, RemoteFunction):
+        yield
+        return
+    used = []
+    original = torch.optim.Optimizer.__init__
+
+    def recording(self, *args, **kwargs):
+        used.extend(c.__name__ for c in type(self).__mro__
+                    if c.__module__.startswith("torch.optim.") and c is not torch.optim.Optimizer)
+        original(self, *args, **kwargs)
+    torch.optim.Optimizer.__init__ = recording
+    try:
+        yield
+    finally:
+        torch.optim.Optimizer.__init__ = original
+    if used:
+        print(f"Warning: your code uses torch.optim.{used[0]}, which is not available when graded "
+              "(only the base class torch.optim.Optimizer is): this will fail when graded.")
+
+
+def _same_shapes(values: object, like: list[np.ndarray]) -> list[np.ndarray]:
+    """``values`` as float64 arrays when they are arrays of ``like``'s shapes; else a CheckFailure-free
+    ValueError (a tampered driver: the grader's own words)."""
+    if not (isinstance(values, list) and len(values) == len(like)
+            and all(isinstance(v, np.ndarray) and v.shape == w.shape and v.dtype.kind in "biuf"
+                    for v, w in zip(values, like))):
+        raise ValueError(UNUSABLE)
+    return [np.asarray(v, dtype=np.float64) for v in values]
+
+
+def _crashed(what: str, error: dict, none_at_step: Callable[[int], bool] = lambda step: False) -> None:
+    """Fail for a student's class or loop that raised (``error`` as the driver reports it)."""
+    kind, message = error.get("type"), error.get("message")
+    phase, step = error.get("phase"), error.get("step")
+    if phase == "type":
+        fail(what, message, requirement="expected a subclass of torch.optim.Optimizer.")
+    if kind == "NotImplementedError":
+        part = "step()" if phase == "step" else "it"
+        fail(what, f"{part} is not implemented yet (it raised NotImplementedError).",
+             requirement="is not implemented yet (it raised NotImplementedError).")
+    if phase == "create":
+        fail(what, f"could not be created: {kind}: {message}", requirement="could not be created (it raised).")
+    if phase == "step":
+        fail(f"{what}, step {step}", f"step() raised {kind}: {message}",
+             "grad-none-not-skipped" if none_at_step(step) else None, requirement="step() raised an exception.")
+    fail(what, f"raised {kind}: {message}", requirement="raised an exception.")
 
 
 def _assert_close_lazy(actual, expected: np.ndarray, what: str, mistakes: Callable[[], dict], rtol=RTOL):
@@ -102,13 +178,6 @@ def _tiny_network(case: OptimizerCase) -> nn.Module:
     return net
 
 
-def _parameter_groups(net: nn.Module, case: OptimizerCase):
-    if not case.groups:
-        return net.parameters()
-    second = [*net[2].parameters(), *([net.unused] if case.unused_parameter else [])]
-    return [{"params": list(net[0].parameters()), **case.groups[0]}, {"params": second, **case.groups[1]}]
-
-
 def _batches(case: OptimizerCase) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """``case.steps`` batches: x (8, 4) float64, t (8,) int64 in [0, 3)."""
     rng = np.random.default_rng([case.seed, 7])
@@ -117,38 +186,47 @@ def _batches(case: OptimizerCase) -> list[tuple[torch.Tensor, torch.Tensor]]:
 
 
 def _trajectory(optimizer_class, case: OptimizerCase, what: str | None = None) -> np.ndarray:
-    """Train the tiny network with ``optimizer_class(groups, **case.options)``; returns the parameters
-    after each step, (steps + 1, P) float64. With ``what`` (a student's class), a crash fails the check."""
+    """Train the tiny network with ``optimizer_class(groups, **case.options)``, the gradients computed
+    here at the parameters it reports; returns the parameters after each step, (steps + 1, P) float64.
+    With ``what`` (a student's class, run where it lives), a crash fails the check."""
     net = _tiny_network(case)
     params = list(net.parameters())
-    try:
-        optimizer = optimizer_class(_parameter_groups(net, case), **case.options)
-    except NotImplementedError:
-        fail(what, "is not implemented yet (it raised NotImplementedError).")
-    except Exception as error:
-        fail(what, f"could not be created: {type(error).__name__}: {error}")
-    base_lrs = [group["lr"] for group in optimizer.param_groups]
-    rows = [_flat(params)]
-    for k, (x, t) in enumerate(_batches(case)):
-        for group, lr in zip(optimizer.param_groups, base_lrs):
-            group["lr"] = lr * case.lr_factor(k)
+    initial = [p.detach().numpy().copy() for p in params]
+    batches = _batches(case)
+
+    def gradient(step: int, values: list) -> list:
+        with torch.no_grad():
+            for p, value in zip(params, _same_shapes(values, initial)):
+                p.copy_(torch.from_numpy(value))
         for p in params:
             p.grad = None
+        x, t = batches[step]
         F.cross_entropy(net(x), t).backward()
-        if case.frozen(k):
+        if case.frozen(step):
             for p in net[0].parameters():
                 p.grad = None
-        try:
-            optimizer.step()
-        except NotImplementedError:
-            fail(what, "step() is not implemented yet (it raised NotImplementedError).")
-        except Exception as error:
-            without = any(p.grad is None for p in params)
-            fail(f"{what}, step {k + 1}", f"step() raised {type(error).__name__}: {error}",
-                 "grad-none-not-skipped" if without and isinstance(error, (TypeError, AttributeError))
-                 else None)
-        rows.append(_flat(params))
-    return np.stack(rows)
+        return [None if p.grad is None else p.grad.numpy().copy() for p in params]
+
+    driver = _driver(optimizer_class) if what else LOCAL
+    lr_factors = [case.lr_factor(k) for k in range(case.steps)]
+    result = driver["optimizer_trajectory"](optimizer_class, initial, _group_indices(case, net), case.options,
+                                            lr_factors, gradient)
+    if not isinstance(result, dict) or ("rows" not in result and not isinstance(result.get("error"), dict)):
+        raise ValueError(UNUSABLE)
+    if "error" in result:
+        _crashed(what, result["error"], lambda step: case.frozen(step - 1) or case.unused_parameter)
+    return result["rows"]
+
+
+def _group_indices(case: OptimizerCase, net: nn.Module) -> list[dict] | None:
+    """The parameter groups as the driver takes them: positions in ``net.parameters()`` (the first
+    layer; the second with the unused parameter) and each group's own hyperparameters."""
+    if not case.groups:
+        return None
+    position = {id(p): i for i, p in enumerate(net.parameters())}
+    second = [*net[2].parameters(), *([net.unused] if case.unused_parameter else [])]
+    return [{"indices": [position[id(p)] for p in net[0].parameters()], **case.groups[0]},
+            {"indices": [position[id(p)] for p in second], **case.groups[1]}]
 
 
 class _RuleOptimizer(torch.optim.Optimizer):
@@ -172,9 +250,12 @@ class _RuleOptimizer(torch.optim.Optimizer):
                     self.without_gradient(p, self.state[p], hyper)
 
 
-def _variant(rule, use_defaults=False, without_gradient=None):
+def _variant(rule, use_defaults=False, without_gradient=None) -> type:
     """A class like the student's, built from a rule: ``cls(params, **options)``."""
-    return lambda params, **options: _RuleOptimizer(params, rule, use_defaults, without_gradient, **options)
+    class Variant(_RuleOptimizer):
+        def __init__(self, params, **options):
+            super().__init__(params, rule, use_defaults, without_gradient, **options)
+    return Variant
 
 
 def _none_as_zero(rule):
@@ -184,7 +265,8 @@ def _none_as_zero(rule):
 
 def _constant(case: OptimizerCase) -> np.ndarray:
     """The trajectory of an optimizer that never changes the parameters: (steps + 1, P)."""
-    return np.repeat(_flat(list(_tiny_network(case).parameters()))[None], case.steps + 1, axis=0)
+    flat = torch.cat([p.detach().reshape(-1) for p in _tiny_network(case).parameters()]).numpy()
+    return np.repeat(flat[None], case.steps + 1, axis=0)
 
 
 # --- Momentum -------------------------------------------------------------------------------------
@@ -217,23 +299,25 @@ def _momentum_mistakes(case: OptimizerCase) -> dict[str, np.ndarray]:
     }
 
 
-def _check_optimizer(student_class, torch_factory, mistakes, case: OptimizerCase, name: str) -> None:
-    if not (isinstance(student_class, type) and issubclass(student_class, torch.optim.Optimizer)):
-        fail(name, f"expected a subclass of torch.optim.Optimizer, got {student_class!r}.")
+def _check_optimizer(student_class, torch_class, mistakes, case: OptimizerCase, name: str) -> None:
     what = f"{name}{case.describe()} on a tiny float64 network"
     with one_thread():
-        actual = _trajectory(student_class, case, what)
-        expected = _trajectory(torch_factory, case)
+        with _warning_if_torch_optimizers_used(student_class):
+            actual = _trajectory(student_class, case, what)
+        expected = _trajectory(torch_class, case)
         _assert_close_lazy(actual, expected, f"{what}: the parameters {ROWS}", lambda: mistakes(case))
 
 
-def _torch_momentum(params, lr, momentum=0.9):
-    return torch.optim.SGD(params, lr=lr, momentum=momentum)
+class _TorchMomentum(torch.optim.SGD):
+    """torch's SGD with the student's signature: ``(params, lr, momentum=0.9)``."""
+
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, lr=lr, momentum=momentum)
 
 
 def check_momentum(Momentum) -> None:
     """Visible check: ``Momentum(params, lr=0.1, momentum=0.9)`` against ``torch.optim.SGD``, 20 steps."""
-    _check_optimizer(Momentum, _torch_momentum, _momentum_mistakes,
+    _check_optimizer(Momentum, _TorchMomentum, _momentum_mistakes,
                      OptimizerCase({"lr": 0.1, "momentum": 0.9}), "Momentum")
 
 
@@ -247,7 +331,7 @@ def check_momentum_edge_cases(Momentum, seed: int) -> None:
              OptimizerCase({"lr": 0.1, "momentum": 0.9}, frozen_layer=True, steps=HIDDEN_STEPS,
                            seed=seed + 2)]
     for case in cases:
-        _check_optimizer(Momentum, _torch_momentum, _momentum_mistakes, case, "Momentum")
+        _check_optimizer(Momentum, _TorchMomentum, _momentum_mistakes, case, "Momentum")
 
 
 # --- Adam -----------------------------------------------------------------------------------------
@@ -294,13 +378,9 @@ def _adam_mistakes(case: OptimizerCase) -> dict[str, np.ndarray]:
         }
 
 
-def _torch_adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-    return torch.optim.Adam(params, lr=lr, betas=betas, eps=eps)
-
-
 def check_adam(Adam) -> None:
     """Visible check: ``Adam(params, lr=0.01)`` against ``torch.optim.Adam``, 20 steps."""
-    _check_optimizer(Adam, _torch_adam, _adam_mistakes, OptimizerCase({"lr": 0.01}), "Adam")
+    _check_optimizer(Adam, torch.optim.Adam, _adam_mistakes, OptimizerCase({"lr": 0.01}), "Adam")
 
 
 def check_adam_edge_cases(Adam, seed: int) -> None:
@@ -313,7 +393,7 @@ def check_adam_edge_cases(Adam, seed: int) -> None:
              OptimizerCase({}, steps=HIDDEN_STEPS, seed=seed + 1),
              OptimizerCase({"lr": 0.01}, frozen_layer=True, steps=HIDDEN_STEPS, seed=seed + 2)]
     for case in cases:
-        _check_optimizer(Adam, _torch_adam, _adam_mistakes, case, "Adam")
+        _check_optimizer(Adam, torch.optim.Adam, _adam_mistakes, case, "Adam")
 
 
 # --- train_one_epoch ------------------------------------------------------------------------------
@@ -334,18 +414,41 @@ class LoopCase:
                 f"{last}, with {name}, a network with batch norm handed over in eval mode")
 
 
-def _loop_setup(case: LoopCase):
-    """(network, optimizer, images (N, 2, 3, 3) float64, labels (N,) int64) for ``case``."""
+LOOP_MODEL = [["Flatten"], ["Linear", 18, 8], ["BatchNorm1d", 8], ["ReLU"], ["Linear", 8, 3]]
+
+
+def _loop_setup(case: LoopCase) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The float64 network's state (LOOP_MODEL, weights from ``case.seed``), images (N, 2, 3, 3) float64
+    and labels (N,) int64 for ``case``."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(case.seed)
-        net = nn.Sequential(nn.Flatten(), nn.Linear(18, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
-    net = net.double().eval()
-    optimizer = (torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9) if case.optimizer == "momentum"
-                 else torch.optim.Adam(net.parameters(), lr=0.01))
+        state = torch_driver.model_state(torch_driver.build_model(LOOP_MODEL).double())
     rng = np.random.default_rng([case.seed, 11])
-    images = torch.from_numpy(rng.normal(size=(case.n, 2, 3, 3)))
-    labels = torch.from_numpy(rng.integers(0, 3, size=case.n))
-    return net, optimizer, images, labels
+    return state, rng.normal(size=(case.n, 2, 3, 3)), rng.integers(0, 3, size=case.n)
+
+
+def _torch_steps(case: LoopCase, state: dict) -> Callable[[list, list], list]:
+    """``take_step(parameters, gradients) -> parameters``: one step of the case's torch optimizer on this
+    side's copy of the parameters, for :class:`~autograder.grading.torch_driver.StepTakenElsewhere`."""
+    params = list(torch_driver.load_model(LOOP_MODEL, state).parameters())
+    shapes = [p.detach().numpy() for p in params]
+    optimizer = (torch.optim.SGD(params, lr=0.1, momentum=0.9) if case.optimizer == "momentum"
+                 else torch.optim.Adam(params, lr=0.01))
+
+    def take_step(values: list, grads: list) -> list:
+        if not (isinstance(grads, list) and len(grads) == len(params)):
+            raise ValueError(UNUSABLE)
+        present = _same_shapes([g for g in grads if g is not None],
+                               [w for w, g in zip(shapes, grads) if g is not None])
+        with torch.no_grad():
+            for p, value in zip(params, _same_shapes(values, shapes)):
+                p.copy_(torch.from_numpy(value))
+        given = iter(present)
+        for p, g in zip(params, grads):
+            p.grad = None if g is None else torch.from_numpy(next(given))
+        optimizer.step()
+        return [p.detach().numpy().copy() for p in params]
+    return take_step
 
 
 def _mistaken_loop(zero=True, step=True, train=True, reduction="mean", drop_last=False, report="weighted"):
@@ -374,21 +477,34 @@ def _mistaken_loop(zero=True, step=True, train=True, reduction="mean", drop_last
 
 
 def _run_loop(loop, case: LoopCase, what: str | None = None) -> tuple[np.ndarray, object]:
-    """Parameters after one epoch (P,) float64 and what the loop returned."""
-    net, optimizer, images, labels = _loop_setup(case)
-    before = images.clone(), labels.clone()
-    if what is None:
-        loss = loop(net, optimizer, images, labels, case.batch_size)
-        return _flat(list(net.parameters())), loss
-    try:
-        loss = loop(net, optimizer, images, labels, case.batch_size)
-    except NotImplementedError:
-        fail(what, "is not implemented yet (it raised NotImplementedError).")
-    except Exception as error:
-        fail(what, f"raised {type(error).__name__}: {error}")
-    if not (torch.equal(images, before[0]) and torch.equal(labels, before[1])):
+    """Parameters after one epoch (P,) float64 and the epoch's loss as a float (None when the loop
+    returned no number), run where ``loop`` lives. With ``what`` (the student's loop), a crash, a loss
+    that is not a float and changed inputs fail the check."""
+    state, images, labels = _loop_setup(case)
+    driver = _driver(loop) if what else LOCAL
+    result = driver["run_epochs"](loop, {"take_step": _torch_steps(case, state)}, LOOP_MODEL, state, images,
+                                  labels, case.batch_size, 1)
+    after = _state_after(result, state, what)
+    names = [name for name, _ in torch_driver.build_model(LOOP_MODEL).named_parameters()]
+    params = np.concatenate([after[name].reshape(-1) for name in names])
+    loss, loss_type = result["losses"][0], result["loss_types"][0]
+    if what is not None and result["inputs_modified"] is True:
         fail(what, "modified the images or labels it was given.", "modified-input")
-    return _flat(list(net.parameters())), loss
+    return params, (loss, loss_type)
+
+
+def _state_after(result: object, before: dict, what: str | None) -> dict:
+    """The model's state the driver gave back, checked against ``before``'s names and shapes; a crash
+    of the student's code fails the check."""
+    if isinstance(result, dict) and isinstance(result.get("error"), dict):
+        _crashed(what, result["error"])
+    if not (isinstance(result, dict) and isinstance(result.get("state"), dict)
+            and isinstance(result.get("losses"), list) and isinstance(result.get("loss_types"), list)
+            and len(result["losses"]) == len(result["loss_types"]) >= 1):
+        raise ValueError(UNUSABLE)
+    names = list(before)
+    arrays = _same_shapes([result["state"].get(name) for name in names], [before[name] for name in names])
+    return dict(zip(names, arrays))
 
 
 def _loop_mistakes(case: LoopCase) -> dict[str, tuple[np.ndarray, float]]:
@@ -396,16 +512,19 @@ def _loop_mistakes(case: LoopCase) -> dict[str, tuple[np.ndarray, float]]:
              "model-not-in-train-mode": {"train": False}, "sum-instead-of-mean": {"reduction": "sum"},
              "last-batch-dropped": {"drop_last": True}, "epoch-loss-unweighted": {"report": "unweighted"},
              "epoch-loss-last-batch": {"report": "last"}}
-    return {key: _run_loop(_mistaken_loop(**kind), case) for key, kind in kinds.items()}
+    results = {key: _run_loop(_mistaken_loop(**kind), case) for key, kind in kinds.items()}
+    return {key: (params, loss) for key, (params, (loss, _)) in results.items()}
 
 
 def _check_loop(train_one_epoch: Callable, case: LoopCase) -> None:
     if not callable(train_one_epoch):
-        fail("train_one_epoch", f"expected a function, got {type(train_one_epoch).__name__}.")
+        fail("train_one_epoch", f"expected a function, got {type(train_one_epoch).__name__}.",
+             requirement="expected a function.")
     what = case.describe()
     with one_thread():
-        params, loss = _run_loop(train_one_epoch, case, what)
-        expected_params, expected_loss = _run_loop(ref.train_one_epoch, case)
+        with _warning_if_torch_optimizers_used(train_one_epoch):
+            params, (loss, loss_type) = _run_loop(train_one_epoch, case, what)
+        expected_params, (expected_loss, _) = _run_loop(ref.train_one_epoch, case)
         cache: dict = {}
 
         def mistakes(index: int) -> Callable[[], dict]:
@@ -416,11 +535,13 @@ def _check_loop(train_one_epoch: Callable, case: LoopCase) -> None:
             return compute
 
         _assert_close_lazy(params, expected_params, f"{what}: the parameters after the epoch", mistakes(0))
-        if isinstance(loss, torch.Tensor):
-            fail(f"{what}: the returned loss", f"returned a torch.Tensor ({loss!r}); expected a float.",
-                 "loss-not-float")
-        if not isinstance(loss, (float, int, np.floating)) or isinstance(loss, bool):
-            fail(f"{what}: the returned loss", f"returned {type(loss).__name__}; expected a float.")
+        about_loss = f"{what}: the returned loss"
+        if loss_type == "Tensor":  # the right number, as a tensor
+            fail(about_loss, f"returned a torch.Tensor ({loss}); expected a float (loss.item()).",
+                 "loss-not-float" if loss is not None and np.isclose(loss, expected_loss, rtol=1e-6) else None,
+                 requirement="returned a torch.Tensor; expected a float.")
+        if loss is None or loss_type not in ("float", "int") and not loss_type.startswith("float"):
+            fail(about_loss, f"returned {loss_type}; expected a float.", requirement="did not return a float.")
         _assert_close_lazy(float(loss), expected_loss, f"{what}: the returned mean loss of the epoch",
                            mistakes(1))
 
@@ -465,17 +586,29 @@ def run_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     return ((x[order] - mean) / std).contiguous(), t[order], (x_val - mean) / std, t_val
 
 
-def training_run(train_one_epoch: Callable, optimizer_class, x, t, x_val, t_val) -> float:
-    """Train a small CNN (``SmallCNN`` with widths 16, 32, seed 0) for RUN_EPOCHS epochs with
-    ``train_one_epoch`` and ``optimizer_class(params, lr=RUN_LR)``; returns the validation accuracy."""
-    from autograder.training.models import SmallCNN
+def run_model() -> list:
+    """The run's network as the torch driver builds it (:func:`~autograder.grading.torch_driver.build_model`):
+    ``SmallCNN(RUN_CLASSES, RUN_WIDTHS)``'s layers in order (conv-batch norm-ReLU-pool blocks, global
+    average pooling, one linear layer), which the sandbox can build without ``autograder``."""
+    blocks = []
+    for c_in, c_out in zip((3, *RUN_WIDTHS), RUN_WIDTHS):
+        blocks += [["Conv2d", c_in, c_out, 3, 1, False], ["BatchNorm2d", c_out], ["ReLU"], ["MaxPool2d", 2]]
+    return [*blocks, ["AdaptiveAvgPool2d", 1], ["Flatten"], ["Linear", RUN_WIDTHS[-1], RUN_CLASSES]]
 
+
+def training_run(train_one_epoch: Callable, optimizer_class, x, t, x_val, t_val, what: str | None = None) -> float:
+    """Train the run's network (:func:`run_model`, seed 0) for RUN_EPOCHS epochs with ``train_one_epoch``
+    and ``optimizer_class(params, lr=RUN_LR)``, where they live; returns the validation accuracy,
+    computed here from the weights that came back. With ``what`` (the student's), a crash fails."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        model = SmallCNN(RUN_CLASSES, RUN_WIDTHS)
-    optimizer = optimizer_class(model.parameters(), lr=RUN_LR)
-    for _ in range(RUN_EPOCHS):
-        train_one_epoch(model, optimizer, x, t, RUN_BATCH)
+        state = torch_driver.model_state(torch_driver.build_model(run_model()))
+    driver = _driver(train_one_epoch) if what else LOCAL
+    result = driver["run_epochs"](train_one_epoch, {"class": optimizer_class, "options": {"lr": RUN_LR}},
+                                  run_model(), state, x.numpy(), t.numpy(), RUN_BATCH, RUN_EPOCHS)
+    after = _state_after(result, state, what)
+    model = torch_driver.load_model(run_model(), {name: value.astype(state[name].dtype)
+                                                  for name, value in after.items()})
     return ref.accuracy(model, x_val, t_val)
 
 
@@ -487,18 +620,13 @@ def check_training_run(train_one_epoch: Callable, Adam) -> None:
             f"{RUN_SIZE} px, batches of {RUN_BATCH})")
     with one_thread():
         data = run_data()
-        try:
-            accuracy = training_run(train_one_epoch, Adam, *data)
-        except NotImplementedError:
-            fail(what, "is not possible yet: train_one_epoch or Adam raised NotImplementedError.")
-        except CheckFailure:
-            raise
-        except Exception as error:
-            fail(what, f"raised {type(error).__name__}: {error}")
+        with _warning_if_torch_optimizers_used(train_one_epoch):
+            accuracy = training_run(train_one_epoch, Adam, *data, what=what)
         expected = training_run(ref.train_one_epoch, torch.optim.Adam, *data)
     if not abs(accuracy - expected) <= ACCURACY_MARGIN:
         fail(what, f"reached a validation accuracy of {accuracy:.2f} on {len(data[3])} images; the "
                    f"reference loop with torch.optim.Adam reaches {expected:.2f}, and the two must agree "
-                   f"within {ACCURACY_MARGIN}. The checks above say which part differs.")
+                   f"within {ACCURACY_MARGIN}. The checks above say which part differs.",
+             requirement=f"the validation accuracy is not within {ACCURACY_MARGIN} of the reference's.")
     print(f"validation accuracy after {RUN_EPOCHS} epochs: yours {accuracy:.2f}, "
           f"reference {expected:.2f} (chance {1 / RUN_CLASSES:.2f})")

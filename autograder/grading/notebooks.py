@@ -63,6 +63,11 @@ class SourceNotebook:
     def max_score(self) -> float:
         return sum(test.points for test in self.tests)
 
+    @property
+    def uses_torch(self) -> bool:
+        """Whether the source's own code imports torch (the capstone): its sandbox then has torch."""
+        return "torch" not in self.flagged_packages
+
 
 @dataclass
 class StudentCode:

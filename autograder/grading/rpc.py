@@ -216,6 +216,11 @@ class RemoteObject:
     def __repr__(self) -> str:
         return f"<remote {self.__name__} object>"
 
+    def lent(self, name: str) -> RemoteFunction | None:
+        """The function the other side (this object's owner) lent this side under ``name`` when it
+        started (see :mod:`autograder.grading.student_runner`), or None."""
+        return self._endpoint.lent.get(name)
+
 
 class RemoteFunction(RemoteObject):
     """A function living on the other side of an endpoint; calling it calls it there."""
@@ -228,7 +233,7 @@ class RemoteFunction(RemoteObject):
         ``cross_entropy``) bound in the other side's namespace during each call, through the
         ``call_with_names`` function the other side lent (see :mod:`autograder.grading.student_runner`).
         Without one, calling it is calling this function."""
-        call_with_names = self._endpoint.call_with_names
+        call_with_names = self.lent("call_with_names")
         if call_with_names is None:
             return self
 
@@ -257,8 +262,9 @@ class Endpoint:
         operation runs to its end, which the limits on a message's size keep short).
     hide_messages: replace the message of every exception the other side reports, and the name of
         its type unless a built-in's (hidden tests).
-    call_with_names: the other side's ``call_with_names(names, function, args, kwargs)``, when it lent
-        one (the sandbox does): calls its ``function`` with ``names`` bound in its namespace.
+    lent: the functions the other side lent by name when it started (the sandbox lends
+        ``call_with_names(names, function, args, kwargs)``, which calls its ``function`` with ``names``
+        bound in its namespace, and in the capstone the torch driver's functions).
     """
 
     def __init__(self, channel: Channel, *, catch: type[BaseException] = Exception,
@@ -268,7 +274,7 @@ class Endpoint:
         self.exports: dict[int, Callable] = {}
         self.deadline: float | None = None
         self.hide_messages = False
-        self.call_with_names: RemoteFunction | None = None
+        self.lent: dict[str, RemoteFunction] = {}
         self._next_id = 0
         self._depth = 0
         self._serving = 0  # calls of the other side's being served, nested

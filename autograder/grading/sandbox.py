@@ -12,7 +12,13 @@ namespaces:
   (``student_runner.py`` and ``rpc.py``). So ``torch``, ``autograder``, the grader's other packages
   and their files are not there at all: a student's code cannot import them, by any name, nor load
   their libraries by path. The grader refuses to start when torch or the package would be visible,
-  as when a mounted folder would contain the notebooks. A fresh, size-limited tmpfs at ``/tmp`` is
+  as when a mounted folder would contain the notebooks.
+- torch, for an assignment whose own code uses it (the capstone, ``with_torch``): the site folder also
+  holds torch (and :data:`TORCH_PACKAGES`, which it imports), except torch's optimizers: its
+  ``torch/optim`` holds only the base class ``Optimizer`` and ``lr_scheduler`` (see
+  :mod:`autograder.grading.sandbox_torch_optim`), and the runner package gains
+  :mod:`autograder.grading.torch_driver`, which runs the student's classes for the grader. The
+  ``autograder`` package is never there. A fresh, size-limited tmpfs at ``/tmp`` is
   its working directory and the only place it can write; ``solutions/``, the gradebook, submissions
   and the rest of the course do not exist in there.
 - user: ``setpriv`` switches to a uid/gid of its own (:data:`UID_BASE` + a slot no other live sandbox
@@ -48,7 +54,7 @@ from pathlib import Path
 
 import numpy
 
-from autograder.grading import rpc, student_runner
+from autograder.grading import rpc, sandbox_torch_optim, student_runner, torch_driver
 from autograder.grading.rpc import Channel, Endpoint, PeerLost, ProtocolError, RemoteFunction
 
 INTERPRETER = Path(sys.base_exec_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -58,6 +64,11 @@ SITE = "/opt/cnn2/site"  # the sandbox's only folder of packages: numpy and the 
 RUNNER_PACKAGE = "cnn2_runner"  # the runner's files appear as this package inside
 START_SECONDS = 60.0  # from launch to the runner's hello (no student code runs before it)
 OPEN_FILES = 256
+# Address space torch's libraries take before any student code runs; a sandbox with torch gets it on
+# top of Limits.memory_bytes.
+TORCH_ADDRESS_SPACE = 1536 << 20
+# What torch imports beyond the standard library, for `import torch` and a first Optimizer (torch._dynamo)
+TORCH_PACKAGES = ("torch", "torchgen", "typing_extensions", "sympy", "mpmath")
 SANDBOX_ENV = {
     "HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": SITE,
     "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
@@ -85,7 +96,6 @@ class Limits:
 class CellsRun:
     """What running the student's code cells left: the names the test cells may use, and more."""
     values: dict = field(default_factory=dict)   # name -> RemoteFunction (a student's function) or plain data
-    imported: list = field(default_factory=list)  # modules of the flagged packages imported at run time
     errors: dict = field(default_factory=dict)   # cell label -> (exception type, message)
 
 
@@ -115,18 +125,20 @@ class Sandbox:
 
     private_paths: files the sandbox must not see (the source notebook, the submission); the sandbox
         refuses to start when a folder it mounts contains one of them.
+    with_torch: torch is available to the student's code (without its optimizers), and the runner
+        lends the grader :mod:`autograder.grading.torch_driver`'s functions.
     Use as a context manager, or call :meth:`close`: it kills every process of the sandbox.
     """
 
-    def __init__(self, limits: Limits, private_paths: tuple[Path, ...] = ()):
+    def __init__(self, limits: Limits, private_paths: tuple[Path, ...] = (), with_torch: bool = False):
         check_available()
-        self.limits = limits
-        mounts = _mounts()
+        self.limits, self.with_torch = limits, with_torch
+        mounts = _mounts(with_torch)
         for private in private_paths:
             if _visible(Path(private), mounts):
                 raise SandboxUnavailable(f"{private} would be visible inside the sandbox: keep course files "
                                          "outside /usr and the Python installation")
-        for name in student_runner.UNAVAILABLE_PACKAGES:
+        for name in student_runner.unavailable_packages(with_torch):
             spec = importlib.util.find_spec(name)
             for location in (spec.submodule_search_locations or [spec.origin]) if spec else []:
                 if _visible(Path(location), mounts):
@@ -166,8 +178,7 @@ class Sandbox:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def run_cells(self, cells: list[tuple[str, str]], flag_modules: set[str], cell_seconds: float,
-                  deadline: float) -> CellsRun:
+    def run_cells(self, cells: list[tuple[str, str]], cell_seconds: float, deadline: float) -> CellsRun:
         """Run the student's code cells, (label, code) in order, in one namespace, as a notebook
         does: each within ``cell_seconds``, all by ``deadline`` (time.monotonic()). Raises
         :class:`PeerLost` when the sandbox does not get through them; ``running`` is then the
@@ -175,8 +186,7 @@ class Sandbox:
         def next_deadline():
             return min(time.monotonic() + cell_seconds, deadline)
         self.endpoint.deadline = next_deadline()
-        self.endpoint.send("run", {"cells": [[label, student_runner.python_source(code)] for label, code in cells],
-                                   "flag_modules": sorted(flag_modules)})
+        self.endpoint.send("run", {"cells": [[label, student_runner.python_source(code)] for label, code in cells]})
         run = CellsRun()
         for position, (label, _) in enumerate(cells):
             self.running = position
@@ -191,13 +201,15 @@ class Sandbox:
         self.endpoint.deadline = next_deadline()
         _, ready = self.endpoint.expect("ready")
         if not (isinstance(ready, dict) and isinstance(ready.get("values"), dict)
-                and isinstance(ready.get("imported"), list) and all(isinstance(k, str) for k in ready["values"])
-                and all(isinstance(m, str) for m in ready["imported"])):
+                and all(isinstance(k, str) for k in ready["values"])):
             raise ProtocolError("an invalid list of the names the cells defined")
-        run.values, run.imported = ready["values"], ready["imported"]
-        if not isinstance(ready.get("call_with_names"), RemoteFunction):
-            raise ProtocolError("no call_with_names function among what the cells defined")
-        self.endpoint.call_with_names = ready["call_with_names"]
+        lent = ready.get("lent")
+        expected = {"call_with_names", *(torch_driver.FUNCTIONS if self.with_torch else ())}
+        if not (isinstance(lent, dict) and set(lent) == expected
+                and all(isinstance(f, RemoteFunction) for f in lent.values())):
+            raise ProtocolError("the runner did not lend its functions")
+        run.values = ready["values"]
+        self.endpoint.lent = lent
         return run
 
     def output_tail(self) -> str:
@@ -249,7 +261,8 @@ class Sandbox:
 
     def _command(self, mounts: list[list[str]], read_fd: int, write_fd: int,
                  info_fd: int) -> list[str]:
-        limits = {"cpu_seconds": self.limits.cpu_seconds, "memory_bytes": self.limits.memory_bytes,
+        memory = self.limits.memory_bytes + (TORCH_ADDRESS_SPACE if self.with_torch else 0)
+        limits = {"cpu_seconds": self.limits.cpu_seconds, "memory_bytes": memory, "torch": self.with_torch,
                   "processes": self.limits.processes, "file_bytes": self.limits.file_bytes,
                   "open_files": OPEN_FILES, "message_bytes": self.limits.message_bytes}
         command = [shutil.which("bwrap"), "--unshare-ipc", "--unshare-pid", "--unshare-net",
@@ -275,10 +288,11 @@ class Sandbox:
         return command
 
 
-def _mounts() -> list[list[str]]:
+def _mounts(with_torch: bool = False) -> list[list[str]]:
     """bwrap's options, in order, for what the sandbox sees of the machine, all read-only: /usr and the
     root's library and binary folders (or their /usr symlinks), the loader's cache, the base Python
-    installation with its folders of packages hidden (:func:`_package_folders`), and :data:`SITE`."""
+    installation with its folders of packages hidden (:func:`_package_folders`), and :data:`SITE`
+    (with torch but its optimizers when ``with_torch``)."""
     mounts = []
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -299,9 +313,31 @@ def _mounts() -> list[list[str]]:
     for folder in (numpy_folder, numpy_folder.with_name("numpy.libs")):
         if folder.is_dir():
             mounts.append(["--ro-bind", str(folder), f"{SITE}/{folder.name}"])
-    for module in (student_runner, rpc):
+    runner_modules = [student_runner, rpc]
+    if with_torch:
+        mounts += _torch_mounts()
+        runner_modules.append(torch_driver)
+    for module in runner_modules:
         file = Path(module.__file__).resolve()
         mounts.append(["--ro-bind", str(file), f"{SITE}/{RUNNER_PACKAGE}/{file.name}"])
+    return mounts
+
+
+def _torch_mounts() -> list[list[str]]:
+    """torch and what ``import torch`` imports (:data:`TORCH_PACKAGES`) in :data:`SITE`, with
+    ``torch/optim`` replaced by the base class and the learning-rate schedulers under
+    :mod:`autograder.grading.sandbox_torch_optim`."""
+    mounts = []
+    for name in TORCH_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        location = Path(spec.submodule_search_locations[0] if spec.submodule_search_locations else spec.origin)
+        mounts.append(["--ro-bind", str(location.resolve()), f"{SITE}/{location.name}"])
+    torch_folder = Path(importlib.util.find_spec("torch").origin).resolve().parent
+    optim = f"{SITE}/torch/optim"
+    mounts += [["--tmpfs", optim],
+              ["--ro-bind", str(Path(sandbox_torch_optim.__file__).resolve()), f"{optim}/__init__.py"]]
+    mounts += [["--ro-bind", str(torch_folder / "optim" / name), f"{optim}/{name}"]
+               for name in sandbox_torch_optim.FILES]
     return mounts
 
 

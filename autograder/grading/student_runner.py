@@ -4,12 +4,14 @@ Started by :mod:`autograder.grading.sandbox` as ``python -m cnn2_runner.student_
 LIMITS_JSON``: inside the sandbox this file and :mod:`autograder.grading.rpc` are all there is of the
 course's code (a package ``cnn2_runner`` of these two files, beside numpy), so it imports nothing else of
 ``autograder``. Nor can the student's code: ``torch`` and ``autograder`` are not there, and importing
-them fails with a message saying so (:data:`NOT_AVAILABLE`). It lowers its own
-resource limits, says ``hello``, receives the code cells to run (``run``), runs them one by one as a
-notebook would (an exception ends that cell, not the run, and is reported), reports after each cell
-(``cell``), then reports the names the cells defined and the flagged packages they imported
-(``ready``) with a function of its own, ``call_with_names``, and answers calls of the student's
-functions until the grader closes the pipe. Through ``call_with_names`` the grader calls a student's
+them fails with a message saying so (:data:`NOT_AVAILABLE`). In the capstone's sandbox (``"torch"`` in
+its limits) torch is there, without its optimizers, and the package holds
+:mod:`autograder.grading.torch_driver` too, which the runner prepares before any student code runs.
+It lowers its own resource limits, says ``hello``, receives the code cells to run (``run``), runs them
+one by one as a notebook would (an exception ends that cell, not the run, and is reported), reports
+after each cell (``cell``), then reports the names the cells defined (``ready``) and lends the grader
+functions of its own (``lent``: ``call_with_names``, and the torch driver's), and answers calls of the
+student's functions until the grader closes the pipe. Through ``call_with_names`` the grader calls a student's
 function with the reference's versions of other functions bound in the notebook's namespace (a check of
 ``linear_softmax_loss_and_grads`` lends the reference ``cross_entropy``), so that a mistake in one
 function costs only that function's tests.
@@ -41,6 +43,13 @@ PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 UNAVAILABLE_PACKAGES = ("torch", "autograder")
 NOT_AVAILABLE = ("torch and autograder are not available when graded "
                  "(only Python's standard library and numpy are)")
+NOT_AVAILABLE_WITH_TORCH = ("autograder and torch's optimizers are not available when graded "
+                            "(Python's standard library, numpy and the rest of torch are)")
+
+
+def unavailable_packages(with_torch: bool) -> tuple[str, ...]:
+    """The packages the student's code cannot import in a sandbox with or without torch."""
+    return tuple(name for name in UNAVAILABLE_PACKAGES if not (with_torch and name == "torch"))
 
 
 def python_source(code: str) -> str:
@@ -144,23 +153,32 @@ def calling_with_names(namespace: dict):
 
 
 class NotAvailableWhenGraded:
-    """The last finder of ``sys.meta_path``: an import of torch or autograder that no other finder
-    could satisfy (their files are not in the sandbox) fails saying why."""
+    """The last finder of ``sys.meta_path``: an import of torch or autograder (or, with torch, of one of
+    torch's optimizer modules) that no other finder could satisfy (their files are not in the sandbox)
+    fails saying why."""
 
-    @staticmethod
-    def find_spec(name: str, path=None, target=None):
-        if name.split(".")[0] in UNAVAILABLE_PACKAGES:
-            raise ModuleNotFoundError(f"No module named {name!r}: {NOT_AVAILABLE}", name=name)
+    def __init__(self, with_torch: bool):
+        self.packages = unavailable_packages(with_torch)
+        self.message = NOT_AVAILABLE_WITH_TORCH if with_torch else NOT_AVAILABLE
+        self.with_torch = with_torch
+
+    def find_spec(self, name: str, path=None, target=None):
+        if name.split(".")[0] in self.packages or (self.with_torch and name.startswith("torch.optim.")):
+            raise ModuleNotFoundError(f"No module named {name!r}: {self.message}", name=name)
         return None
 
 
 def main(argv: list[str]) -> None:
     read_fd, write_fd, limits = int(argv[1]), int(argv[2]), json.loads(argv[3])
     limit_resources(limits)
-    sys.meta_path.append(NotAvailableWhenGraded)
+    sys.meta_path.append(NotAvailableWhenGraded(limits["torch"]))
+    lent = {}
+    if limits["torch"]:
+        from . import torch_driver  # imports torch: only in the capstone's sandbox
+        torch_driver.prepare_sandbox()
+        lent.update(torch_driver.FUNCTIONS)
     endpoint = Endpoint(Channel(read_fd, write_fd, limits["message_bytes"], exit_if_forked=True),
                         catch=BaseException)
-    modules_before = set(sys.modules)
     endpoint.send("hello")
     _, request = endpoint.expect("run")
     namespace = {"__name__": "__main__", "__builtins__": builtins}
@@ -172,10 +190,8 @@ def main(argv: list[str]) -> None:
         if error and error[0] == "MemoryError":
             reserve.clear()
         endpoint.send("cell", {"label": label, "error": error})
-    imported = sorted({name.split(".")[0] for name in set(sys.modules) - modules_before}
-                      & set(request["flag_modules"]))
-    endpoint.send("ready", {"values": shared_names(namespace, endpoint), "imported": imported,
-                            "call_with_names": calling_with_names(namespace)})
+    lent["call_with_names"] = calling_with_names(namespace)
+    endpoint.send("ready", {"values": shared_names(namespace, endpoint), "lent": lent})
     endpoint.serve_forever()
 
 
