@@ -13,6 +13,12 @@ window's ``load`` event and for MathJax 3 to finish typesetting, and returns wha
       "images": [{"src": ..., "alt": ..., "complete": true, "naturalWidth": 640, "naturalHeight": 480,
                   "in_article": true}, ...],       # every <img>; in_article: inside the page's text, not a logo
       "figures": 2,                                # images inside the article (figures and cell outputs)
+      "blocks": {"cross-entropy-as-...": {"title": "Cross-entropy as ...", "classes": "section", "images": 1,
+                 "images_loaded": 1, "mjx": 12, "title_link": null}, ...},
+                                                   # every <section id> and admonition with an id in the article
+                                                   # (exercises, solutions, boxes): its heading or admonition
+                                                   # title, classes, images inside it (and how many loaded),
+                                                   # typeset formulas inside it, and the title's link target
       "links": ["https://mybinder.org/v2/gh/...", ...],   # every distinct <a href>, resolved
       "text": "...",                               # document.body.innerText (the visible text)
     }
@@ -153,6 +159,18 @@ _PROBE = r"""
     Array.prototype.forEach.call(document.querySelectorAll("a[href]"), function (a) {
       if (links.indexOf(a.href) === -1) { links.push(a.href); }
     });
+    var blocks = {};
+    Array.prototype.forEach.call(document.querySelectorAll("article section[id], article div.admonition[id]"),
+      function (el) {
+        var inside = Array.prototype.slice.call(el.querySelectorAll("img"));
+        var heading = el.querySelector("h1, h2, h3, h4, h5, .admonition-title");
+        var link = heading ? heading.querySelector("a[href]") : null;
+        blocks[el.id] = {title: heading ? heading.innerText.trim() : null, classes: el.className || el.tagName.toLowerCase(),
+                         images: inside.length,
+                         images_loaded: inside.filter(function (img) { return img.complete && img.naturalWidth > 0; }).length,
+                         mjx: el.querySelectorAll("mjx-container").length,
+                         title_link: link ? link.getAttribute("href") : null};
+      });
     var mj = window.MathJax;
     var result = {
       title: document.title,
@@ -165,6 +183,7 @@ _PROBE = r"""
       raw_tex_samples: samples,
       images: images,
       figures: images.filter(function (im) { return im.in_article; }).length,
+      blocks: blocks,
       links: links,
       text: text
     };

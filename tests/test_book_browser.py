@@ -107,6 +107,55 @@ def test_chapter_screenshot(tmp_path):
     assert png.stat().st_size > 20_000, f"the chapter's screenshot is nearly empty ({png.stat().st_size} bytes)"
 
 
+# --- sections that teach one idea each: on their page, with a figure that loads, formulas and a question -------
+
+# (page, section id, the id of its check-your-understanding question)
+TAUGHT_SECTIONS = [
+    ("book/01-image-classification.html", "supervised-learning-training-pairs-and-the-empirical-risk",
+     "ex-ic-empirical-risk"),
+    ("book/02-softmax-cross-entropy.html", "softmax-scores-to-probabilities", "ex-temperature"),
+    ("book/02-softmax-cross-entropy.html", "cross-entropy-as-likelihood-and-as-divergence", "ex-ce-smoothing"),
+    ("book/02-softmax-cross-entropy.html", "where-training-starts-preprocessing-and-initialisation", "ex-init-scale"),
+    ("book/04-loss-functions.html", "regularisation-the-scale-ambiguity-l2-as-a-prior-weight-decay",
+     "ex-loss-functions-scale"),
+    ("book/04-loss-functions.html", "softmax-and-svm-on-the-same-scores", "ex-loss-functions-softmax-svm"),
+]
+
+
+@pytest.mark.parametrize(("chapter", "section", "question"), TAUGHT_SECTIONS, ids=[s for _, s, _ in TAUGHT_SECTIONS])
+def test_taught_section_has_its_figure_formulas_and_question(chapter, section, question):
+    blocks = facts(chapter)["blocks"]
+    assert section in blocks, f"no section #{section} on {chapter}; its sections: {sorted(blocks)}"
+    block = blocks[section]
+    assert block["images"] >= 1 and block["images_loaded"] == block["images"], (
+        f"#{section} on {chapter} shows {block['images_loaded']} of {block['images']} figure(s); it needs one")
+    assert block["mjx"] >= 3, f"#{section} on {chapter} has {block['mjx']} typeset formula(s)"
+    assert question in blocks and "exercise" in blocks[question]["classes"], f"no question #{question} on {chapter}"
+    solutions = [b for b in blocks.values() if b["title_link"] == f"#{question}" and "solution" in b["classes"]]
+    assert len(solutions) == 1 and "dropdown" in solutions[0]["classes"], (
+        f"question #{question} on {chapter} needs one solution in a dropdown, found {solutions}")
+
+
+def test_gradient_layout_box_is_typeset_and_linked():
+    box = facts("book/02-softmax-cross-entropy.html")["blocks"].get("box-gradient-layout")
+    assert box is not None, "chapter 02 has no #box-gradient-layout (other chapters link to that label)"
+    assert "admonition" in box["classes"] and box["title"].startswith("Gradient layout"), box
+    assert box["mjx"] >= 10, f"the gradient-layout box has only {box['mjx']} typeset formulas"
+    for page in ("book/intro.html", "book/04-loss-functions.html"):
+        links = facts(page)["links"]
+        assert any(link.endswith("02-softmax-cross-entropy.html#box-gradient-layout") for link in links), (
+            f"{page} does not link to the gradient-layout box")
+
+
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.split("/")[1][:2] in ("01", "02", "04")])
+def test_exercise_page_shows_a_worked_example_before_the_first_stub(exercise):
+    text = facts(exercise)["text"]
+    example = text.find("A worked example, computed by hand")
+    stub = re.search(r"# YOUR CODE HERE\s*\n\s*raise NotImplementedError\(\)", text)
+    assert example != -1, f"{exercise} shows no worked example"
+    assert stub and example < stub.start(), f"{exercise} shows its worked example after the first stub"
+
+
 # --- the exercise page ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("exercise", EXERCISES)

@@ -9,7 +9,9 @@ from grading import grade, solution_submission, untouched_submission
 
 ASSIGNMENT = "04-loss-functions"
 NOTEBOOK = "loss_functions.ipynb"
-MAX_SCORE = 36.0  # twelve functions, each 1 visible + 2 hidden points
+# Points follow effort: 1 visible point per function, and hidden points 1 for the one-line losses and
+# gradients (binary hinge, L1, L2), 2 for the multi-class losses and smooth L1, 3 for the multi-class gradients.
+MAX_SCORE = 32.0
 
 WW_INCLUDES_TRUE_CLASS = '''
 def multiclass_hinge_loss(scores, labels, margin=1.0):
@@ -58,9 +60,9 @@ def test_release_has_stubs_and_no_hidden_tests(course):
 
 def test_exact_scores(course):
     assert course.max_score() == MAX_SCORE
-    # carol loses both cells of three functions (3 x 3 points); her hinge gradient on the margin passes
-    # the visible test and fails only the hidden one (2 points).
-    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 25.0}
+    # carol loses both cells of three functions (Weston-Watkins loss 3, l2_grad 2, smooth L1 loss 3 points);
+    # her hinge gradient on the margin passes the visible test and fails only the hidden one (1 point).
+    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 23.0}
 
 
 def test_each_mistake_costs_only_its_own_cells(course):
@@ -87,5 +89,5 @@ def test_feedback_names_the_mistakes_and_hides_hidden_tests(course):
     assert "Likely mistake: hinge-subgradient-at-kink" in carol  # from a hidden test
     assert "BEGIN HIDDEN TESTS" not in carol
     assert "seed=2040" not in carol
-    assert "Score: 0.0 / 36.0" in course.feedback_html("bob")
-    assert "Score: 36.0 / 36.0" in course.feedback_html("alice")
+    assert "Score: 0.0 / 32.0" in course.feedback_html("bob")
+    assert "Score: 32.0 / 32.0" in course.feedback_html("alice")

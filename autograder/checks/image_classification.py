@@ -48,7 +48,7 @@ def _check_flatten_on(flatten_images: Callable, images: np.ndarray, what: str) -
 
 
 def check_flatten_images(flatten_images: Callable) -> None:
-    """Visible check of ``flatten_images(images)``: (N, H, W, 3) uint8 -> (N, H*W*3) float64 in [0, 1]."""
+    """Visible check of ``flatten_images(images)``: (N, H, V, 3) uint8 -> (N, H*V*3) float64 in [0, 1]."""
     rng = np.random.default_rng(VISIBLE_SEED)
     _check_flatten_on(flatten_images, _random_images(rng, 2, 4, 5),
                       "flatten_images on random images of shape (2, 4, 5, 3)")

@@ -59,9 +59,9 @@ def _multiclass_problem(rng: np.random.Generator, n: int, c: int, scale: float =
 
 
 def _on_margin_multiclass():
-    """Scores (4, 5) with margin terms exactly 0 (kinks) for margin 1, both for Weston-Watkins (row 0:
-    s_y - s_1 = 1; row 1: s_y - s_1 = 1; row 2: s_y - s_0 = 1) and Crammer-Singer (rows 0 and 2: s_y minus
-    the best wrong score is 1), with no tie for the best wrong class; labels (4,)."""
+    """Scores (4, 5) with margin terms exactly 0 (kinks) for margin 1, both for Weston-Watkins (c the
+    true class; row 0: y_c - y_1 = 1; row 1: y_c - y_1 = 1; row 2: y_c - y_0 = 1) and Crammer-Singer (rows 0
+    and 2: y_c minus the best wrong score is 1), with no tie for the best wrong class; labels (4,)."""
     scores = np.array([[3.0, 2.0, 0.0, -1.0, -3.0],
                        [0.0, 1.0, 4.0, 2.0, -3.0],
                        [1.0, -2.0, 2.0, 0.5, -3.0],
@@ -79,7 +79,7 @@ def _active_only_for_wide_margin():
 
 def _close_call_multiclass():
     """Scores (2, 4) and labels (2,): in row 0 the true class scores highest but by less than 1, and two
-    wrong classes are within the margin (1 - s_y + s_j = 0.5 and 0.25); in row 1 a wrong class scores
+    wrong classes are within the margin (1 - y_c + y_j = 0.5 and 0.25); in row 1 a wrong class scores
     highest. No ties, no term exactly 0."""
     scores = np.array([[1.0, 0.5, 0.25, -3.0],
                        [0.0, 2.0, -1.0, 1.5]])
@@ -193,7 +193,7 @@ def check_binary_hinge_grad_edge_cases(binary_hinge_grad: Callable, seed: int) -
 # --- Weston-Watkins multi-class hinge (torch's multi_margin_loss) -----------------------------------
 
 def _ww_terms(scores, labels, margin):
-    """margin - s_y + s_j for every class j (N, C), the true class's own entry set to 0."""
+    """margin - y_c + y_j for every class j (N, C), the true class's own entry set to 0."""
     s = np.asarray(scores, dtype=np.float64)
     rows = np.arange(len(labels))
     terms = margin - s[rows, labels][:, None] + s
@@ -313,7 +313,7 @@ def check_multiclass_hinge_grad_edge_cases(multiclass_hinge_grad: Callable, seed
 # --- Crammer-Singer multi-class hinge ---------------------------------------------------------------
 
 def _cs_margins(scores, labels, include_true_class: bool = False):
-    """1 - s_y + max_j s_j per sample (N,), the max over j != y (or over every j), and its argmax."""
+    """1 - y_c + max_j y_j per sample (N,), the max over j != c (or over every j), and its argmax."""
     s = np.asarray(scores, dtype=np.float64)
     rows = np.arange(len(labels))
     others = s.copy()
@@ -341,7 +341,7 @@ def _check_cs_loss_on(loss: Callable, scores, labels, what, **tolerance):
 
 def check_crammer_singer_hinge_loss(crammer_singer_hinge_loss: Callable) -> None:
     """Visible check of ``crammer_singer_hinge_loss(scores, labels)``: mean of
-    max(0, 1 - s_y + max_{j != y} s_j)."""
+    max(0, 1 - y_c + max_{j != c} y_j), c the true class."""
     scores, labels = _multiclass_problem(np.random.default_rng(VISIBLE_SEED), 6, 4)
     _check_cs_loss_on(crammer_singer_hinge_loss, scores, labels,
                       "crammer_singer_hinge_loss on random scores (6, 4)")

@@ -2,8 +2,8 @@
 layer, parameter counts, and top-k accuracy.
 
 All take numpy arrays and return numpy float64 arrays or Python numbers, so they can be compared with
-students' numpy code. Symbols follow the book: images (N, H, W, 3) uint8, inputs x (N, D), weights
-W (C, D), bias b (C,), scores (N, C), labels (N,) ints.
+students' numpy code. Symbols follow the book: images (N, H, V, K) uint8 (height H, width V, K = 3
+channels), inputs x (N, D) with D = H*V*K, weights W (C, D), bias b (C,), scores (N, C), labels (N,) ints.
 """
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ def _labels(labels: np.ndarray) -> torch.Tensor:
 
 
 def flatten_images(images: np.ndarray) -> np.ndarray:
-    """(N, H, W, 3) uint8 -> (N, H*W*3) float64 in [0, 1].
+    """(N, H, V, 3) uint8 -> (N, H*V*3) float64 in [0, 1].
 
-    Each row is ``torch``'s ``images.reshape(N, -1)`` of one image (row-major: pixel (h, w), channel c
-    lands at column (h * W + w) * 3 + c), divided by 255 so that 0 maps to 0.0 and 255 to 1.0.
+    Each row is ``torch``'s ``images.reshape(N, -1)`` of one image (row-major: the pixel in row h and
+    column v, channel k, lands at column (h * V + v) * 3 + k), divided by 255 so that 0 maps to 0.0 and
+    255 to 1.0.
     """
     pixels = torch.from_numpy(np.ascontiguousarray(images))
     return (pixels.reshape(pixels.shape[0], -1).to(torch.float64) / 255).numpy()

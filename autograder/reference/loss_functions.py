@@ -90,15 +90,16 @@ def _multi_margin(scores: torch.Tensor, labels: np.ndarray, margin: float, reduc
 
 def multiclass_hinge_loss(scores: np.ndarray, labels: np.ndarray, margin: float = 1.0,
                           reduction: str = "mean"):
-    """Weston-Watkins hinge as ``F.multi_margin_loss``: per sample sum over j != y of
-    max(0, margin - s_y + s_j), divided by the number of classes C. scores (N, C), labels (N,) int."""
+    """Weston-Watkins hinge as ``F.multi_margin_loss``: per sample, with c its true class and y its scores,
+    the sum over j != c of max(0, margin - y_c + y_j), divided by the number of classes C.
+    scores (N, C), labels (N,) int."""
     return _value(_multi_margin(_float64(scores), labels, margin, reduction))
 
 
 def multiclass_hinge_grad(scores: np.ndarray, labels: np.ndarray, margin: float = 1.0,
                           reduction: str = "mean") -> np.ndarray:
     """dL/dscores of ``multiclass_hinge_loss`` by autograd: (N, C) -> (N, C) float64. A class counts
-    only when its term margin - s_y + s_j is strictly positive."""
+    only when its term margin - y_c + y_j is strictly positive."""
     return _grad(lambda s: _multi_margin(s, labels, margin, reduction), scores)
 
 
@@ -112,7 +113,7 @@ def _crammer_singer(scores: torch.Tensor, labels: np.ndarray, reduction: str) ->
 
 
 def crammer_singer_hinge_loss(scores: np.ndarray, labels: np.ndarray, reduction: str = "mean"):
-    """Crammer-Singer hinge: per sample max(0, 1 - s_y + max over j != y of s_j), no 1/C.
+    """Crammer-Singer hinge: per sample max(0, 1 - y_c + max over j != c of y_j), no 1/C.
     scores (N, C) with C >= 2, labels (N,) int; mean over the batch -> float."""
     return _value(_crammer_singer(_float64(scores), labels, reduction))
 
