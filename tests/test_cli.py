@@ -10,7 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import nbformat
 from nbgrader.api import Gradebook
+from nbgrader.apps.api import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
 
 from notebook_code import ROOT
 
@@ -61,6 +64,7 @@ def runs(course) -> dict[str, subprocess.CompletedProcess]:
     """Each command's result, run in order once for the module."""
     results = {"collect": cnn2(course, "collect", ASSIGNMENT, str(course.parent / "canvas.zip"),
                                "--roster", str(course.parent / "roster.csv"))}
+    results["collect again"] = cnn2(course, "collect", ASSIGNMENT, str(course.parent / "canvas.zip"))  # no --roster
     for name, args in [("autograde", ["autograde", "-q"]), ("autograde again", ["autograde", "-q"]),
                        ("status", ["status"]), ("feedback", ["feedback", "-q"]),
                        ("feedback md", ["feedback", "-q", "--format", "md", "--student", "alee"]),
@@ -85,29 +89,61 @@ def test_collect_maps_canvas_names_reports_the_unknown_and_adds_the_roster(cours
         assert (eve.first_name, eve.last_name, eve.lms_user_id) == ("Eve", "Not", "1006")
 
 
+def test_collect_again_without_the_roster_uses_the_one_in_the_gradebook(course, runs):
+    result = runs["collect again"]
+    assert result.returncode == 1 and "roster kept in the gradebook (6 students)" in result.stdout
+    assert "collected 5 notebooks of 5 students" in result.stdout and "5 unchanged" in result.stdout
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == sorted(SUBMISSIONS)  # no 1001 ... 1005
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert sorted(s.id for s in gradebook.students) == sorted([*SUBMISSIONS, "enot"])
+
+
 def test_autograde_puts_each_kinds_score_in_the_gradebook(course, runs):
     result = runs["autograde"]
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr  # dkim's notebook is left to look at
     assert "5 notebooks in" in result.stdout and "done" in result.stdout
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         totals = {s.student.id: s.score for s in gradebook.assignment_submissions(ASSIGNMENT)}
         dkim = gradebook.find_submission_notebook(NB, ASSIGNMENT, "dkim")
         assert all(grade.auto_score is None and grade.needs_manual_grade for grade in dkim.grades)
     # a wrong softmax costs softmax's own points only: the functions calling it get the reference's
-    assert totals == {"jdoe": 21.0, "bsmith": 0.0, "alee": 19.0, "dkim": 0.0, "fmoe": 18.0}
+    assert totals == {"jdoe": 21.0, "bsmith": 0.0, "alee": 18.0, "dkim": 0.0, "fmoe": 18.0}
+
+
+def test_autograde_leaves_what_formgrader_needs_to_grade_by_hand(course, runs):
+    api = NbGraderAPI(CourseDirectory(root=str(course), source_directory="solutions",
+                                      release_directory="exercises"))
+    submissions = api.get_submissions(ASSIGNMENT)
+    assert sorted(s["student"] for s in submissions) == sorted(SUBMISSIONS)
+    assert all(s["autograded"] for s in submissions)  # not "needs autograding"
+    assert len(api.get_notebook_submission_indices(ASSIGNMENT, NB)) == 5  # dkim's too: scored by hand
+    dkim = nbformat.read(course / "autograded" / "dkim" / ASSIGNMENT / f"{NB}.ipynb", as_version=4)
+    assert "could not be graded: corrupt notebook" in dkim.cells[0].source
+    alee = nbformat.read(course / "autograded" / "alee" / ASSIGNMENT / f"{NB}.ipynb", as_version=4)
+    outputs = {c.metadata["nbgrader"]["grade_id"]: c.outputs for c in alee.cells
+               if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    assert outputs["test_softmax_hidden"][0]["ename"] == "TestFailed"
+    assert "no-max-subtraction" in outputs["test_softmax_hidden"][0]["evalue"]
+    assert outputs["test_one_hot"][0]["text"] == "passed\n"
 
 
 def test_a_second_autograde_grades_nothing(runs):
+    assert runs["autograde again"].returncode == 0
     lines = runs["autograde again"].stdout.splitlines()
     row = next(line for line in lines if line.startswith(ASSIGNMENT)).split()
     assert row[1:4] == ["5", "5", "0"]  # notebooks, already graded, graded now
     assert "0 notebooks in" in runs["autograde again"].stdout
 
 
-def test_status_counts_collected_graded_and_ungradable(runs):
-    row = next(line for line in runs["status"].stdout.splitlines() if line.startswith(ASSIGNMENT)).split()
-    # submitted, not submitted, graded, ungradable, flagged, to grade, mean over the 4 graded
-    assert row[1:8] == ["5", "1", "4", "1", "1", "0", "14.50"]
+def test_status_counts_collected_graded_and_ungradable_and_names_who(runs):
+    lines = runs["status"].stdout.splitlines()
+    row = next(line for line in lines if line.startswith(ASSIGNMENT)).split()
+    # submitted, not submitted, graded, ungradable, flagged, to autograde, cells and students to grade by
+    # hand (dkim's 14 test cells), mean over the 4 graded
+    assert row[1:10] == ["5", "1", "4", "1", "1", "0", "14", "1", "14.25"]
+    assert f"{ASSIGNMENT}, ungradable: dkim ({NB}: corrupt notebook" in runs["status"].stdout
+    assert f"{ASSIGNMENT}, not submitted: enot" in lines
+    assert f"{ASSIGNMENT}, to grade by hand (formgrader, Manual Grading): dkim (14 cells: 21 points)" in lines
 
 
 def test_export_tells_a_real_zero_from_a_notebook_that_could_not_be_graded(course, runs):
@@ -123,7 +159,7 @@ def test_export_tells_a_real_zero_from_a_notebook_that_could_not_be_graded(cours
     assert {r["points"] for r in by_student["dkim"]} == {""}
     assert by_student["dkim"][0]["reason"].startswith("corrupt notebook")
     assert {(r["status"], r["points"]) for r in by_student["enot"]} == {("not submitted", "0.0")}
-    assert sum(float(r["points"]) for r in by_student["alee"]) == 19.0
+    assert sum(float(r["points"]) for r in by_student["alee"]) == 18.0
     softmax_hidden = next(r for r in by_student["alee"] if r["test"] == "test_softmax_hidden")
     assert softmax_hidden["mistake"] == "no-max-subtraction" and softmax_hidden["max_points"] == "2.0"
     assert "imports autograder" in by_student["fmoe"][0]["flags"]
@@ -132,10 +168,11 @@ def test_export_tells_a_real_zero_from_a_notebook_that_could_not_be_graded(cours
 def test_feedback_gives_hints_and_never_hidden_tests_or_flags(course, runs):
     assert runs["feedback"].returncode == 0 and "wrote 5 feedback files" in runs["feedback"].stdout
     alee = (course / "feedback" / "alee" / ASSIGNMENT / f"{NB}.html").read_text()
-    assert "Score: 19 / 21" in alee and "no-max-subtraction" in alee and "Subtract each row" in alee
-    assert alee.count('class="passed">passed') == 13 and alee.count('class="failed">failed') == 1
+    assert "Score: 18 / 21" in alee and "no-max-subtraction" in alee and "Subtract each row" in alee
+    assert alee.count('class="passed">passed') == 12 and alee.count('class="failed">failed') == 2
     dkim = (course / "feedback" / "dkim" / ASSIGNMENT / f"{NB}.html").read_text()
     assert "could not be graded (corrupt notebook" in dkim
+    assert 'class="not-graded">not graded' in dkim and '">failed<' not in dkim
     fmoe = (course / "feedback" / "fmoe" / ASSIGNMENT / f"{NB}.html").read_text()
     assert "imports autograder" not in fmoe
     for page in (alee, dkim, fmoe):

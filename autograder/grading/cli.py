@@ -5,13 +5,15 @@
     cnn2 autograde [ASSIGNMENT ...] [-j N] [--force]      sandboxed, parallel, resumable; scores into the gradebook
     cnn2 feedback  [ASSIGNMENT ...] [--format html|md]    feedback/<student>/<assignment>/<notebook>.html
     cnn2 export    [ASSIGNMENT ...] [-o CSV]              a row per student, assignment and test
-    cnn2 status    [ASSIGNMENT ...]                       collected / graded / ungradable per assignment
+    cnn2 export    --totals [--format plain|canvas|moodle]  a row per student, a total per assignment (LMS import)
+    cnn2 status    [ASSIGNMENT ...]                       collected, graded, ungradable, to grade by hand, and who
 
 Every command reads nbgrader_config.py in the current directory (CourseDirectory: folders, db_url);
 --db-url overrides the gradebook (e.g. postgresql://...). Without ASSIGNMENT: all assignments in the
-gradebook. Exit status: 0 done; 1 done, with problems to look at (unmatched files, grader errors);
-2 nothing done (usage, course or sandbox not ready); 128 + the signal's number when stopped by Ctrl-C
-or SIGTERM (what was graded is kept: run the command again to resume).
+gradebook. Exit status: 0 done; 1 done, with problems to look at (unmatched files, notebooks that
+could not be graded, grader errors); 2 nothing done (usage, course or sandbox not ready); 128 + the
+signal's number when stopped by Ctrl-C or SIGTERM (what was graded is kept: run the command again
+to resume).
 """
 from __future__ import annotations
 
@@ -24,10 +26,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from autograder.grading import pipeline
-from autograder.grading.collect import Roster, add_roster_to_gradebook, collect_submissions, shown
+from autograder.grading.collect import (Roster, add_roster_to_gradebook, collect_submissions,
+                                        roster_from_gradebook, shown)
 from autograder.grading.course import Course, CourseError
-from autograder.grading.export import grade_rows, write_csv
-from autograder.grading.records import UNGRADABLE, create_table, verdict_records
+from autograder.grading.export import TO_GRADE_BY_HAND, TOTALS_FORMATS, grade_rows, total_rows, write_csv
+from autograder.grading.records import UNGRADABLE, cell_grades, create_table, verdict_records
 from autograder.grading.sandbox import SandboxUnavailable, check_available
 from autograder.grading.status import status_table
 from autograder.grading.student_feedback import feedback_path, render
@@ -62,6 +65,11 @@ def collect(course: Course, args) -> int:
         notebooks = course.notebooks(gradebook, args.assignment)
         if roster is not None:
             add_roster_to_gradebook(roster, gradebook)
+        else:
+            roster = roster_from_gradebook(gradebook)
+            if roster is not None:
+                print(f"no --roster: matching against the roster kept in the gradebook ({len(roster.students)} "
+                      f"students); files no student of it matches are not collected")
     report = collect_submissions(args.source, args.assignment, notebooks, course.submitted_folder, roster)
     counts = {state: sum(c.state == state for c in report.collected) for state in ("new", "updated", "unchanged")}
     print(f"collected {len(report.collected)} notebooks of {len({c.student for c in report.collected})} students "
@@ -91,7 +99,7 @@ def autograde(course: Course, args) -> int:
     print(pipeline.summary_table(run))
     if run.interrupted:
         return 128 + stopped_by.get("signal", signal.SIGINT)
-    return PROBLEMS if run.errors else OK
+    return PROBLEMS if run.errors or any(t.ungradable for t in run.tallies) else OK
 
 
 def feedback(course: Course, args) -> int:
@@ -104,7 +112,8 @@ def feedback(course: Course, args) -> int:
                 folder = course.feedback_folder(record.student, assignment)
                 path = feedback_path(folder, record.notebook, args.format)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(render(record, args.format))
+                grades = cell_grades(gradebook, assignment, record.student, record.notebook)
+                path.write_text(render(record, args.format, grades))
                 written += 1
     print(f"wrote {written} feedback files under {course.directory.feedback_directory}/")
     return OK
@@ -113,11 +122,22 @@ def feedback(course: Course, args) -> int:
 def export(course: Course, args) -> int:
     with course.gradebook() as gradebook:
         create_table(gradebook)  # a gradebook never autograded has no verdicts yet
-        rows = grade_rows(course, gradebook, _assignments(course, gradebook, args))
-    write_csv(rows, args.output)
+        names = _assignments(course, gradebook, args)
+        rows = grade_rows(course, gradebook, names)
+        if args.totals:
+            columns, totals = total_rows(rows, gradebook, names, args.format)
+    output = args.output or Path("grades_totals.csv" if args.totals else "grades_by_test.csv")
     ungradable = {(r["student_id"], r["assignment"], r["notebook"]) for r in rows if r["status"] == UNGRADABLE}
-    print(f"wrote {len(rows)} rows to {args.output} ({len(ungradable)} notebooks could not be graded: "
-          f"see the status and reason columns)")
+    by_hand = {(r["student_id"], r["assignment"]) for r in rows if r["status"] == TO_GRADE_BY_HAND}
+    waiting = (f"{len(ungradable)} notebooks could not be graded, {len(by_hand)} submissions have cells "
+               f"to grade by hand")
+    if args.totals:
+        write_csv(totals, output, columns)
+        print(f"wrote {len(totals)} rows ({args.format}) to {output}; {waiting}: their totals are empty "
+              f"until graded (`cnn2 status` names them)")
+    else:
+        write_csv(rows, output)
+        print(f"wrote {len(rows)} rows to {output}; {waiting} (see the status and reason columns)")
     return OK
 
 
@@ -180,9 +200,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sub.add_argument("--format", choices=["html", "md"], default="html")
     sub.add_argument("--student", help="only this student")
-    sub = command("export", export, "write grades per student, assignment and test as CSV")
-    sub.add_argument("-o", "--output", type=Path, default=Path("grades_by_test.csv"),
-                     help="CSV file (default: %(default)s)")
+    sub = command("export", export, "write grades per student, assignment and test (or totals) as CSV")
+    sub.add_argument("-o", "--output", type=Path,
+                     help="CSV file (default: grades_by_test.csv, with --totals grades_totals.csv)")
+    sub.add_argument("--totals", action="store_true",
+                     help="one row per student and a total per assignment, for an LMS gradebook import")
+    sub.add_argument("--format", choices=TOTALS_FORMATS, default="plain",
+                     help="with --totals: the columns of the LMS that imports it (default: %(default)s)")
     command("status", status, "show what is collected, graded and ungradable per assignment")
     return parser
 

@@ -12,8 +12,11 @@ The input is a folder or a zip file:
 
 The roster (a CSV in the columns of ``nbgrader db student import``: ``id``, ``first_name``,
 ``last_name``, ``email``, ``lms_user_id``) maps LMS user ids and names to student ids; its students are
-added to the gradebook, so that those who submitted nothing appear in the export. Without a roster
-the student id is the LMS user id (Canvas, Moodle) or the folder/file name (plain).
+added to the gradebook, so that those who submitted nothing appear in the export. The gradebook keeps
+it: a later collect without ``--roster`` matches against the gradebook's students once one of them
+has an LMS user id (:func:`roster_from_gradebook`), so a re-collect never creates a second student
+under an LMS id. Without any roster the student id is the LMS user id (Canvas, Moodle) or the
+folder/file name (plain).
 
 Each file is matched to a notebook of the assignment by name; when the assignment has one notebook,
 any single ``.ipynb`` of a student is taken as it.
@@ -250,6 +253,14 @@ def add_roster_to_gradebook(roster: Roster, gradebook: Gradebook) -> None:
     for s in roster.students:
         gradebook.update_or_create_student(s.id, first_name=s.first_name or None, last_name=s.last_name or None,
                                            email=s.email or None, lms_user_id=s.lms_user_id or None)
+
+
+def roster_from_gradebook(gradebook: Gradebook) -> Roster | None:
+    """The roster a previous collect added to the gradebook: its students, if one of them has an LMS
+    user id (else None: no roster was given, and ids come from the download)."""
+    students = [RosterEntry(s.id, s.first_name or "", s.last_name or "", s.email or "", s.lms_user_id or "")
+                for s in gradebook.students]
+    return Roster(sorted(students, key=lambda s: s.id)) if any(s.lms_user_id for s in students) else None
 
 
 def _too_large(per_file: bool, limits: Limits) -> str:

@@ -6,11 +6,13 @@ Layout (nbgrader's defaults, with this course's folder names)::
     solutions/<assignment>/<notebook>.ipynb                   source (instructors only)
     exercises/<assignment>/<notebook>.ipynb                   release
     submitted/<student>/<assignment>/<notebook>.ipynb         collected submissions
+    autograded/<student>/<assignment>/<notebook>.ipynb        what formgrader shows for manual grading
     feedback/<student>/<assignment>/<notebook>.html           what students receive
     gradebook.db                                              nbgrader's gradebook (or CourseDirectory.db_url)
 """
 from __future__ import annotations
 
+import datetime
 import glob
 import hashlib
 import os
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import parse_utc
 from traitlets.config.loader import PyFileConfigLoader
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -85,6 +88,21 @@ class Course:
 
     def feedback_folder(self, student: str, assignment: str) -> Path:
         return self._folder(self.directory.feedback_directory, student, assignment)
+
+    def autograded_folder(self, student: str, assignment: str) -> Path:
+        return self._folder(self.directory.autograded_directory, student, assignment)
+
+    def release_notebook(self, assignment: str, notebook: str) -> Path:
+        return self._folder(self.directory.release_directory, ".", assignment) / f"{notebook}.ipynb"
+
+    def submitted_timestamp(self, student: str, assignment: str) -> datetime.datetime | None:
+        """The time in ``submitted/<student>/<assignment>/timestamp.txt`` (naive UTC, as nbgrader stores
+        it), or None when there is no such file or it cannot be read as a time."""
+        path = self.submitted_folder(student, assignment) / "timestamp.txt"
+        try:
+            return parse_utc(path.read_text().strip()) if path.is_file() else None
+        except (ValueError, OverflowError, OSError, UnicodeDecodeError):
+            return None
 
     def submitted_students(self, assignment: str) -> list[str]:
         """Ids of the students with a folder ``submitted/<student>/<assignment>/``, sorted."""

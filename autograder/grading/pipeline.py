@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 
 from nbgrader.api import Gradebook
 
+from autograder.grading.autograded import autograded_notebook, write_notebook
 from autograder.grading.course import Course, file_sha256, student_seed
 from autograder.grading.jobs import GradeFunction, Job, SubmissionKey, grade_job
-from autograder.grading.records import GRADED, UNGRADABLE, create_table, graded_hashes, record_verdict
+from autograder.grading.records import (GRADED, UNGRADABLE, create_table, graded_hashes, record_verdict,
+                                        waiting_for_a_person)
 from autograder.grading.table import format_table
 from autograder.grading.workers import WORKER_MEMORY_BYTES, GradingPool, Outcome, ProgressBar
 
@@ -38,6 +40,8 @@ class Tally:
     errors: int = 0
     scores: list[float] = field(default_factory=list)
     max_score: float = 0.0
+    cells_by_hand: int = 0  # after the run: grade cells a person has to score (written answers, ungradable)
+    students_by_hand: int = 0
 
 
 @dataclass
@@ -120,15 +124,19 @@ def autograde(course: Course, assignments: list[str], *, processes: int | None =
         try:
             for job in unsubmitted:
                 verdict = ungradable(job, f"missing: no {job.key.notebook}.ipynb in the submission", 0.0)
-                _record(gradebook, job, verdict, tallies[job.key.assignment], bar)
+                _record(course, gradebook, job, verdict, tallies[job.key.assignment], bar)
             with GradingPool(functools.partial(grade_job, grade), processes, job_timeout,
                              worker_memory_bytes) as pool:
                 for outcome in pool.run([job for job in jobs if job.submission is not None]):
-                    _take(gradebook, outcome, tallies[outcome.job.key.assignment], run, bar)
+                    _take(course, gradebook, outcome, tallies[outcome.job.key.assignment], run, bar)
         except KeyboardInterrupt:
             run.interrupted = True
         finally:
             bar.close()
+        if not run.interrupted:
+            for tally in run.tallies:
+                waiting = waiting_for_a_person(gradebook, tally.assignment)
+                tally.cells_by_hand, tally.students_by_hand = sum(map(len, waiting.values())), len(waiting)
     run.seconds = time.monotonic() - start
     return run
 
@@ -139,7 +147,8 @@ def ungradable(job: Job, reason: str, seconds: float) -> dict:
             "score": 0.0, "max_score": job.max_score, "seconds": seconds}
 
 
-def _take(gradebook: Gradebook, outcome: Outcome, tally: Tally, run: AutogradeRun, bar: ProgressBar) -> None:
+def _take(course: Course, gradebook: Gradebook, outcome: Outcome, tally: Tally, run: AutogradeRun,
+          bar: ProgressBar) -> None:
     job = outcome.job
     if outcome.kind == "error":
         tally.errors += 1
@@ -152,14 +161,23 @@ def _take(gradebook: Gradebook, outcome: Outcome, tally: Tally, run: AutogradeRu
     else:
         verdict = dict(outcome.result, flags=list(outcome.result["flags"]) + list(job.flags))
     try:
-        _record(gradebook, job, verdict, tally, bar)
+        _record(course, gradebook, job, verdict, tally, bar)
     except Exception as error:  # e.g. the database refused the row: this submission's verdict says so
         reason = f"not recordable: the gradebook refused the verdict ({type(error).__name__})"
-        _record(gradebook, job, ungradable(job, reason, outcome.seconds), tally, bar)
+        _record(course, gradebook, job, ungradable(job, reason, outcome.seconds), tally, bar)
 
 
-def _record(gradebook: Gradebook, job: Job, verdict: dict, tally: Tally, bar: ProgressBar) -> None:
-    record_verdict(gradebook, job.key, job.sha256, verdict)
+def _record(course: Course, gradebook: Gradebook, job: Job, verdict: dict, tally: Tally,
+            bar: ProgressBar) -> None:
+    """Commit the verdict with what nbgrader's autograde would leave for formgrader: the autograded
+    notebook is written first (a crash before the commit only means it is graded and written again)."""
+    key = job.key
+    notebook = autograded_notebook(key, job.submission, job.source,
+                                   course.release_notebook(key.assignment, key.notebook), course.db_url, verdict,
+                                   course.directory.config)
+    write_notebook(notebook.notebook, course.autograded_folder(key.student, key.assignment) / f"{key.notebook}.ipynb")
+    record_verdict(gradebook, key, job.sha256, verdict, notebook,
+                   course.submitted_timestamp(key.student, key.assignment))
     if verdict["status"] == GRADED:
         tally.graded += 1
         tally.scores.append(verdict["score"])
@@ -173,10 +191,13 @@ def _record(gradebook: Gradebook, job: Job, verdict: dict, tally: Tally, bar: Pr
 def summary_table(run: AutogradeRun) -> str:
     """One row per assignment: what this run graded, what was already graded, what could not be."""
     rows = [[t.assignment, t.submissions, t.up_to_date, t.graded, t.ungradable, t.flagged, t.errors,
-             f"{sum(t.scores) / len(t.scores):.2f} / {t.max_score:g}" if t.scores else "-"] for t in run.tallies]
+             f"{sum(t.scores) / len(t.scores):.2f} / {t.max_score:g}" if t.scores else "-",
+             f"{t.cells_by_hand} cells of {t.students_by_hand} students"] for t in run.tallies]
     headers = ["assignment", "notebooks", "already graded", "graded now", "ungradable now", "flagged",
-               "grader errors", "mean score (graded now)"]
+               "grader errors", "mean automatic score (graded now)", "to grade by hand"]
     rate = 60 * run.finished / run.seconds if run.seconds > 0 else 0.0
     state = "interrupted: run again to resume" if run.interrupted else "done"
+    by_hand = ("; grade the cells left by hand in formgrader (Manual Grading), `cnn2 status` names them"
+               if any(t.cells_by_hand for t in run.tallies) else "")
     return (format_table(headers, rows) +
-            f"\n{run.finished} notebooks in {run.seconds:.1f} s ({rate:.1f} per minute), {state}")
+            f"\n{run.finished} notebooks in {run.seconds:.1f} s ({rate:.1f} per minute), {state}{by_hand}")

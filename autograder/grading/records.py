@@ -22,6 +22,7 @@ import datetime
 import json
 import unicodedata
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -29,6 +30,7 @@ from sqlalchemy import Column, DateTime, Float, String, Text, select
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import declarative_base
 
+from autograder.grading.autograded import Autograded
 from autograder.grading.jobs import SubmissionKey, bounded_verdict, map_strings
 
 Base = declarative_base()
@@ -96,23 +98,31 @@ def _printable_text(text: str) -> str:
                    for c in text)
 
 
-def record_verdict(gradebook: Gradebook, key: SubmissionKey, sha256: str, verdict: dict) -> None:
+def record_verdict(gradebook: Gradebook, key: SubmissionKey, sha256: str, verdict: dict,
+                   autograded: Autograded | None = None, timestamp: datetime.datetime | None = None) -> None:
     """Write a verdict (the JSON-ready dict of a ``NotebookVerdict``) into the gradebook and commit.
 
     Each test's points become the ``auto_score`` of the grade cell with its ``grade_id``. An ungradable
     notebook gets no automatic score (NULL, as nbgrader leaves a notebook it could not run) and so
-    ``needs_manual_grade``; so does a cell a human already scored, as nbgrader does, and a grade cell no
-    test covers (a manually graded answer). A manual score is never overwritten. On an error (the
-    database refused the row) nothing of the verdict is kept and the error is raised.
+    ``needs_manual_grade``; so does a cell a human already scored, as nbgrader does. A grade cell no
+    test covers (a manually graded answer) gets what nbgrader's ``SaveAutoGrades`` gives it from the
+    ``autograded`` notebook (0 when left as released, else NULL: a person grades it), and the solution
+    cells its "No response." comments. ``timestamp`` is the submission's (``timestamp.txt``), which
+    formgrader compares with the submitted folder's. A manual score is never overwritten. On an error
+    (the database refused the row) nothing of the verdict is kept and the error is raised.
     """
     verdict = printable(bounded_verdict(verdict))
+    autograded = autograded or Autograded(None)
     try:
         _ensure_submission(gradebook, key)
+        gradebook.find_submission(key.assignment, key.student).timestamp = timestamp
         points = {t["grade_id"]: t["points"] for t in verdict["tests"]} if verdict["status"] == GRADED else {}
         submitted = gradebook.find_submission_notebook(key.notebook, key.assignment, key.student)
         for grade in submitted.grades:
-            grade.auto_score = points.get(grade.name)
+            grade.auto_score = points.get(grade.name, autograded.auto_scores.get(grade.name))
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+        for comment in submitted.comments:
+            comment.auto_comment = autograded.auto_comments.get(comment.name)
         row = gradebook.db.get(VerdictRecord, (key.assignment, key.student, key.notebook)) or VerdictRecord(
             assignment=key.assignment, student=key.student, notebook=key.notebook)
         row.sha256 = sha256
@@ -141,3 +151,58 @@ def _ensure_submission(gradebook: Gradebook, key: SubmissionKey) -> None:
         with warnings.catch_warnings():  # nbgrader 0.9.6 builds the rows in an order SQLAlchemy 2 warns about
             warnings.simplefilter("ignore", SAWarning)
             gradebook.add_submission(key.assignment, key.student)
+
+
+@dataclass(frozen=True)
+class CellGrade:
+    """One grade cell of a submitted notebook as nbgrader's gradebook holds it (formgrader writes the
+    manual score, extra credit and comment)."""
+
+    grade_id: str
+    max_score: float
+    auto_score: float | None
+    manual_score: float | None
+    extra_credit: float | None
+    needs_manual_grade: bool
+    comment: str  # the grader's comment for the student, or ""
+
+    @property
+    def score(self) -> float | None:
+        """nbgrader's score (a manual score wins over the automatic one), extra credit included; None
+        when neither is set."""
+        base = self.manual_score if self.manual_score is not None else self.auto_score
+        return None if base is None else base + (self.extra_credit or 0.0)
+
+    @property
+    def by_hand(self) -> bool:
+        return self.manual_score is not None
+
+    @property
+    def waiting(self) -> bool:
+        """A person has to grade it: no score a grader gave, and nbgrader says it needs one (a written
+        answer, or any cell of a notebook that could not be graded)."""
+        return self.needs_manual_grade and self.manual_score is None
+
+
+def cell_grades(gradebook: Gradebook, assignment: str, student: str, notebook: str) -> dict[str, CellGrade]:
+    """grade_id -> :class:`CellGrade` of one submitted notebook; empty when it is not in the gradebook."""
+    try:
+        submitted = gradebook.find_submission_notebook(notebook, assignment, student)
+    except MissingEntry:
+        return {}
+    comments = {c.name: _printable_text(c.manual_comment or "") for c in submitted.comments}
+    return {g.name: CellGrade(g.name, g.max_score, g.auto_score, g.manual_score, g.extra_credit,
+                              g.needs_manual_grade, comments.get(g.name, ""))
+            for g in submitted.grades}
+
+
+def waiting_for_a_person(gradebook: Gradebook, assignment: str) -> dict[str, list[tuple[str, CellGrade]]]:
+    """student -> (notebook, cell) of each grade cell a person has to grade (:attr:`CellGrade.waiting`),
+    for the submissions of ``assignment`` in the gradebook; students with none are left out."""
+    waiting: dict[str, list[tuple[str, CellGrade]]] = {}
+    for submission in gradebook.assignment_submissions(assignment):
+        for notebook in submission.notebooks:
+            for cell in cell_grades(gradebook, assignment, submission.student.id, notebook.name).values():
+                if cell.waiting:
+                    waiting.setdefault(submission.student.id, []).append((notebook.name, cell))
+    return waiting
