@@ -3,7 +3,7 @@
 ``check_<function>`` is the visible self-check (seeded random inputs, no sample on a kink);
 ``check_<function>_edge_cases`` is the hidden test: samples exactly on a kink where the course states
 the subgradient (0, as torch's autograd), losses that are all zero, a batch of one, two classes,
-other margins and betas, (N, D) regression targets, float32 inputs, inputs that must not be modified.
+other margins and betas, (N, Q) regression targets, float32 inputs, inputs that must not be modified.
 Each failure names a known mistake when it recognises one.
 """
 from __future__ import annotations
@@ -493,7 +493,7 @@ def check_l1_loss(l1_loss: Callable) -> None:
 
 
 def check_l1_loss_edge_cases(l1_loss: Callable, seed: int) -> None:
-    """Hidden check: residuals exactly 0, (N, D) inputs, a batch of one, float32."""
+    """Hidden check: residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
     _hidden_regression_check("l1_loss", l1_loss, seed)
 
 
@@ -503,7 +503,7 @@ def check_l1_grad(l1_grad: Callable) -> None:
 
 
 def check_l1_grad_edge_cases(l1_grad: Callable, seed: int) -> None:
-    """Hidden check: subgradient 0 where pred == target, (N, D) inputs, a batch of one, float32."""
+    """Hidden check: subgradient 0 where pred == target, (N, Q) inputs, a batch of one, float32."""
     _hidden_regression_check("l1_grad", l1_grad, seed)
 
 
@@ -513,7 +513,7 @@ def check_l2_loss(l2_loss: Callable) -> None:
 
 
 def check_l2_loss_edge_cases(l2_loss: Callable, seed: int) -> None:
-    """Hidden check: residuals exactly 0, (N, D) inputs, a batch of one, float32."""
+    """Hidden check: residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
     _hidden_regression_check("l2_loss", l2_loss, seed)
 
 
@@ -523,7 +523,7 @@ def check_l2_grad(l2_grad: Callable) -> None:
 
 
 def check_l2_grad_edge_cases(l2_grad: Callable, seed: int) -> None:
-    """Hidden check: residuals exactly 0, (N, D) inputs, a batch of one, float32."""
+    """Hidden check: residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
     _hidden_regression_check("l2_grad", l2_grad, seed)
 
 
@@ -562,7 +562,7 @@ def check_smooth_l1_loss(smooth_l1_loss: Callable) -> None:
 
 
 def check_smooth_l1_loss_edge_cases(smooth_l1_loss: Callable, seed: int) -> None:
-    """Hidden check: small, large and zero beta, residuals exactly 0, (N, D) inputs, a batch of one, float32."""
+    """Hidden check: small, large and zero beta, residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
     _hidden_smooth_l1_check("smooth_l1_loss", smooth_l1_loss, seed)
 
 
@@ -573,5 +573,5 @@ def check_smooth_l1_grad(smooth_l1_grad: Callable) -> None:
 
 
 def check_smooth_l1_grad_edge_cases(smooth_l1_grad: Callable, seed: int) -> None:
-    """Hidden check: small, large and zero beta, residuals exactly 0, (N, D) inputs, a batch of one, float32."""
+    """Hidden check: small, large and zero beta, residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
     _hidden_smooth_l1_check("smooth_l1_grad", smooth_l1_grad, seed)
