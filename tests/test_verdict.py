@@ -7,6 +7,7 @@ softmax shifted by the batch's maximum. Submissions are the committed release fi
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -14,7 +15,9 @@ import pytest
 from autograder.checks.hints import HINTS
 from autograder.grading.notebooks import read_source
 from autograder.grading.sandbox import Limits
+from autograder.grading import workers
 from autograder.grading.verdict import grade_notebook, student_seed
+from autograder.grading.workers import GradingPool, report_progress
 from notebook_code import ROOT, filled_release
 
 ASSIGNMENT = "02-softmax-cross-entropy"
@@ -294,3 +297,24 @@ def test_a_source_that_uses_torch_itself_does_not_flag_it(tmp_path):
     nbformat.write(notebook, tmp_path / "capstone.ipynb")
     assert read_source(tmp_path / "capstone.ipynb").flagged_packages == {"autograder"}
     assert read_source(SOURCE).flagged_packages == {"torch", "autograder"}
+
+
+def test_each_test_reports_its_progress(tmp_path, monkeypatch):
+    sent = []
+    monkeypatch.setattr(workers, "_progress_pipe", SimpleNamespace(send=sent.append))
+    verdict = grade(tmp_path, "alice")
+    total = len(verdict.tests)
+    assert sent == [("progress", f"test {i}/{total}") for i in range(1, total + 1)]
+
+
+def half_done(job: int) -> int:
+    report_progress(f"half of {job}")
+    return 2 * job
+
+
+def test_the_pool_hands_each_jobs_progress_to_the_caller():
+    seen = []
+    with GradingPool(half_done, 2, 30) as pool:
+        outcomes = list(pool.run([1, 2, 3], lambda job, text: seen.append((job, text))))
+    assert sorted(outcome.result for outcome in outcomes) == [2, 4, 6]
+    assert sorted(seen) == [(1, "half of 1"), (2, "half of 2"), (3, "half of 3")]

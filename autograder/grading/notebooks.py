@@ -109,7 +109,9 @@ def read_submission(path: Path, source: SourceNotebook, max_bytes: int) -> Stude
     test_ids = {test.grade_id for test in source.tests}
     code = StudentCode()
     seen: dict[str, int] = {}
-    for number, cell in enumerate((c for c in nb.cells if c.get("cell_type") == "code"), start=1):
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.get("cell_type") != "code":
+            continue
         meta = _nbgrader(cell)
         grade_id = meta.get("grade_id") if isinstance(meta.get("grade_id"), str) else None
         if grade_id in test_ids or (meta.get("grade") and not meta.get("solution")):
@@ -120,7 +122,7 @@ def read_submission(path: Path, source: SourceNotebook, max_bytes: int) -> Stude
             seen[grade_id] = seen.get(grade_id, 0) + 1
             code.cells.append((grade_id, cell.source))
         else:
-            code.cells.append((f"code cell {number}", cell.source))
+            code.cells.append((cell_label(number, cell.source), cell.source))
     missing = [grade_id for grade_id in source.solution_ids if grade_id not in seen]
     if source.solution_ids and len(missing) == len(source.solution_ids):
         raise Ungradable(f"missing cells: none of the solution cells ({', '.join(missing)}) is in the "
@@ -137,6 +139,15 @@ def read_submission(path: Path, source: SourceNotebook, max_bytes: int) -> Stude
             where = f"a solution cell ({label})" if label in seen else label
             code.flags.append(f"imports {package} in {where}")
     return code
+
+
+def cell_label(number: int, code: str) -> str:
+    """How a cell without nbgrader metadata is named in flags and messages, so that a person finds it:
+    its position among all the notebook's cells (1-based, markdown included) and its first line, e.g.
+    ``cell 31 ("print(numerical_gradient(f, x))")``."""
+    first = next((line.strip() for line in code.splitlines() if line.strip()), "")
+    first = "".join(c if c.isprintable() else " " for c in first)
+    return f'cell {number} ("{first[:40]}{"..." if len(first) > 40 else ""}")'
 
 
 def _read_notebook(path: Path, max_bytes: int) -> nbformat.NotebookNode:

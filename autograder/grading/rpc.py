@@ -226,7 +226,17 @@ class RemoteFunction(RemoteObject):
     """A function living on the other side of an endpoint; calling it calls it there."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._endpoint.call(self._id, args, kwargs)
+        return self.call_as(self.__name__, args, kwargs)
+
+    def call_as(self, name: str, args: tuple, kwargs: dict) -> Any:
+        """Call it; a :class:`PeerTimeout` says in ``function`` which function did not finish: the
+        innermost call's ``name``."""
+        try:
+            return self._endpoint.call(self._id, args, kwargs)
+        except PeerTimeout as timeout:
+            if getattr(timeout, "function", None) is None:
+                timeout.function = name
+            raise
 
     def with_names(self, names: dict[str, Callable]) -> Callable:
         """This function as called with ``names`` (this side's functions, e.g. the reference's
@@ -238,7 +248,7 @@ class RemoteFunction(RemoteObject):
             return self
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return call_with_names(names, self, list(args), kwargs)
+            return call_with_names.call_as(self.__name__, (names, self, list(args), kwargs), {})
         call.__name__ = self.__name__
         return call
 

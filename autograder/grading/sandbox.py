@@ -80,7 +80,10 @@ SANDBOX_ENV = {
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for grading one notebook (defaults for real grading; tests use smaller ones)."""
-    wall_seconds: float = 60.0      # each of the student's cells, and each test cell (nbgrader's cell timeout)
+    wall_seconds: float = 60.0      # each of the student's cells (nbgrader's cell timeout)
+    # each test cell's calls of the student's code (honest code takes well under a second on the tests'
+    # small inputs; the capstone's training run a few seconds)
+    test_seconds: float = 30.0
     total_seconds: float = 600.0    # the whole notebook, restarts of the sandbox included
     cpu_seconds: int = 600          # CPU time per sandboxed process (RLIMIT_CPU)
     memory_bytes: int = 1 << 30     # address space per process (RLIMIT_AS)

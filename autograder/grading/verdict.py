@@ -17,8 +17,11 @@ Per-student inputs: in each test cell, every ``seed=<integer>`` keyword argument
 Time and crashes, as nbgrader's interrupted cells: a student's cell that runs longer than
 ``Limits.wall_seconds`` or ends its process (``os._exit``, a limit's kill) is skipped and flagged,
 and the sandbox started again without it; a test cell whose calls of the student's code take longer
-than that, or end the process, fails, and the next test gets a fresh sandbox. The whole notebook
-must be done within ``Limits.total_seconds``, else it is ungradable ("timeout: ...").
+than ``Limits.test_seconds``, or end the process, fails, and the next test gets a fresh sandbox. A
+function that did not finish in one test is not called again: the later tests that call it fail at
+once, so an endless function costs one test's time, not every test's. The whole notebook must be done
+within ``Limits.total_seconds``, else it is ungradable ("timeout: ..."). Each test reports its
+progress (:func:`autograder.grading.workers.report_progress`) for the instructor's progress bar.
 
 Feedback: a failed visible test's ``message`` is the check's plain-words message, which may quote what
 the student's function did on the visible inputs (its values, its exception's type and message). A
@@ -49,7 +52,7 @@ from autograder.grading.notebooks import (SourceNotebook, StudentCode, TestCell,
                                           read_submission)
 from autograder.grading.rpc import OutOfMemory, PeerClosed, PeerLost, PeerTimeout
 from autograder.grading.sandbox import CellsRun, Limits, Sandbox, SandboxUnavailable
-from autograder.grading.workers import OUT_OF_MEMORY_REASON
+from autograder.grading.workers import OUT_OF_MEMORY_REASON, report_progress
 
 PASSED = "passed"
 # A hidden test stopped by an exception other than a check's failure: the student's own exception
@@ -80,6 +83,24 @@ class NotebookVerdict:
     score: float
     max_score: float
     seconds: float
+
+
+class _TimedOutBefore(PeerLost):
+    """A call of a student's function that did not finish in an earlier test (see :class:`_NotCalledAgain`)."""
+
+
+class _NotCalledAgain:
+    """What a test gets in place of a student's function that did not finish within an earlier test's
+    time: calling it fails at once, as calling it again would only wait the same time out."""
+
+    def __init__(self, name: str):
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        raise _TimedOutBefore(self.__name__)
+
+    def with_names(self, names: dict) -> _NotCalledAgain:
+        return self
 
 
 def student_seed(seed: int, grade_id: str) -> int:
@@ -138,6 +159,7 @@ class _Grading:
         self.cells: CellsRun | None = None
         self.flags = list(code.flags)
         self.skipped: dict[int, str] = {}  # index of a cell in code.cells -> how running it ended
+        self.timed_out: set[str] = set()  # the student's functions that did not finish within a test
 
     def run(self) -> list[TestVerdict]:
         """The verdict of each test cell, in the source's order; ``flags`` collects the flags."""
@@ -150,7 +172,10 @@ class _Grading:
             # visible tests first: their messages may quote the student's code, which must not have
             # seen a hidden input by then (it could keep one in a global and raise it later)
             order = sorted(range(len(tests)), key=lambda i: tests[i].hidden)
-            verdicts = {i: self._test(tests[i]) for i in order}
+            verdicts = {}
+            for done, i in enumerate(order):
+                report_progress(f"test {done + 1}/{len(tests)}")
+                verdicts[i] = self._test(tests[i])
         finally:
             torch.set_num_threads(threads)
             self._stop()
@@ -158,7 +183,7 @@ class _Grading:
 
     def _deadline(self) -> float:
         self._check_total_time()
-        return min(time.monotonic() + self.limits.wall_seconds, self.total_deadline)
+        return min(time.monotonic() + self.limits.test_seconds, self.total_deadline)
 
     def _start(self) -> None:
         """A fresh sandbox that has run the student's cells. A cell that does not finish in time or
@@ -203,8 +228,13 @@ class _Grading:
         except CheckFailure as failure:
             told = failure.requirement if test.hidden else failure.problem
             return _failed(test, f"{failure.what}: {told}", failure.mistake)
+        except _TimedOutBefore as again:
+            return _failed(test, f"your code did not finish: {again} did not finish within "
+                                 f"{self.limits.test_seconds:g} s in an earlier test, and was not run again")
         except PeerLost as lost:
-            ending = self._how_it_ended(lost, test.hidden)
+            ending = self._how_it_ended(lost, test.hidden, self.limits.test_seconds)
+            if isinstance(lost, PeerTimeout) and getattr(lost, "function", None) in self.cells.values:
+                self.timed_out.add(lost.function)
             self._stop()
             return _failed(test, f"your code {ending}")
         except MemoryError:  # the grader's own: a student's MemoryError arrives as another class
@@ -217,11 +247,11 @@ class _Grading:
             return _failed(test, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
         return TestVerdict(test.grade_id, test.points, test.points, True, PASSED, None, None)
 
-    def _how_it_ended(self, lost: PeerLost, hidden: bool = False) -> str:
+    def _how_it_ended(self, lost: PeerLost, hidden: bool = False, seconds: float | None = None) -> str:
         """What the student's code did, e.g. "did not finish within 30 s"; for a hidden test without
         what the code chose (its exit status or signal, what it sent)."""
         if isinstance(lost, PeerTimeout):
-            return f"did not finish within {self.limits.wall_seconds:g} s"
+            return f"did not finish within {seconds or self.limits.wall_seconds:g} s"
         if isinstance(lost, PeerClosed):
             return "ended its process" if hidden else f"ended its process ({self.sandbox.how_it_ended()})"
         return "sent the grader an invalid answer" if hidden else f"sent the grader an invalid answer ({lost})"
@@ -230,7 +260,8 @@ class _Grading:
         """A fresh namespace for a test cell: the student's names (proxies of functions, plain data),
         except those of built-ins, then the source's own imports (``np`` is the grader's numpy)."""
         namespace = {"__builtins__": builtins, "__name__": "__main__"}
-        namespace.update((name, value) for name, value in self.cells.values.items() if not hasattr(builtins, name))
+        namespace.update((name, _NotCalledAgain(name) if name in self.timed_out else value)
+                         for name, value in self.cells.values.items() if not hasattr(builtins, name))
         exec(self.source.imports, namespace)
         return namespace
 

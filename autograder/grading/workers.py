@@ -16,6 +16,9 @@ A worker's memory is capped: its address space may grow by ``memory_bytes`` (def
 :data:`WORKER_MEMORY_BYTES`) beyond what it inherits (RLIMIT_AS, soft limit only, so that a sandbox it
 starts can still set its own). A job that runs the worker out of it ends with MemoryError; it is
 reported as "out of memory" and a fresh worker takes that one's place.
+
+While a job runs, the grading function may say how far it got with :func:`report_progress` (e.g.
+"test 3/14"); :meth:`GradingPool.run` hands it to its ``on_progress`` (the progress bar's text).
 """
 from __future__ import annotations
 
@@ -44,7 +47,14 @@ class ProgressBar(tqdm):
 
     monitor_interval = 0
 # what a worker sends back about a job
-STARTED, DONE, RAISED, OUT_OF_MEMORY = "started", "done", "raised", "out of memory"
+STARTED, PROGRESS, DONE, RAISED, OUT_OF_MEMORY = "started", "progress", "done", "raised", "out of memory"
+_progress_pipe: Connection | None = None  # in a worker: where report_progress sends
+
+
+def report_progress(text: str) -> None:
+    """In a worker: tell the main process how far the current job got (short text); elsewhere nothing."""
+    if _progress_pipe is not None:
+        _progress_pipe.send((PROGRESS, text))
 
 
 @dataclass
@@ -94,6 +104,8 @@ def _serve(conn: Connection, function: Callable, parent: int, memory_bytes: int)
     _cap_address_space(memory_bytes)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
+    global _progress_pipe
+    _progress_pipe = conn
     while True:
         try:
             job = conn.recv()
@@ -132,6 +144,7 @@ class GradingPool:
         self.memory_bytes = memory_bytes
         self.context = multiprocessing.get_context("fork")
         self.workers: list[_Worker] = []
+        self.on_progress: Callable[[Any, str], None] | None = None
 
     def __enter__(self) -> GradingPool:
         return self
@@ -141,8 +154,10 @@ class GradingPool:
             worker.stop()
         self.workers = []
 
-    def run(self, jobs: Iterable) -> Iterator[Outcome]:
-        """Yield an :class:`Outcome` for every job, in the order they finish."""
+    def run(self, jobs: Iterable, on_progress: Callable[[Any, str], None] | None = None) -> Iterator[Outcome]:
+        """Yield an :class:`Outcome` for every job, in the order they finish; ``on_progress(job, text)``
+        is called with what a job's worker reports meanwhile (:func:`report_progress`)."""
+        self.on_progress = on_progress
         queue = deque(jobs)
         while queue or self._busy():
             self._hand_out(queue)
@@ -180,6 +195,10 @@ class GradingPool:
                 return self._crashed(worker)
             if kind == STARTED:
                 worker.started = time.monotonic()
+                continue
+            if kind == PROGRESS:
+                if self.on_progress is not None and isinstance(value, str):
+                    self.on_progress(worker.job, value)
                 continue
             job, seconds = worker.job, time.monotonic() - worker.started
             worker.job = None
