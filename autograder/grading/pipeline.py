@@ -121,13 +121,16 @@ def autograde(course: Course, assignments: list[str], *, processes: int | None =
         tallies = {t.assignment: t for t in run.tallies}
         unsubmitted = [job for job in jobs if job.submission is None]
         bar = ProgressBar(total=len(jobs), unit="notebook", desc="autograde", disable=not progress)
+
+        def show_progress(job: Job, text: str) -> None:  # how far the worker got in one notebook
+            bar.set_postfix_str(f"{job.key.student} / {job.key.notebook}: {text}", refresh=True)
         try:
             for job in unsubmitted:
                 verdict = ungradable(job, f"missing: no {job.key.notebook}.ipynb in the submission", 0.0)
                 _record(course, gradebook, job, verdict, tallies[job.key.assignment], bar)
             with GradingPool(functools.partial(grade_job, grade), processes, job_timeout,
                              worker_memory_bytes) as pool:
-                for outcome in pool.run([job for job in jobs if job.submission is not None]):
+                for outcome in pool.run([job for job in jobs if job.submission is not None], show_progress):
                     _take(course, gradebook, outcome, tallies[outcome.job.key.assignment], run, bar)
         except KeyboardInterrupt:
             run.interrupted = True
