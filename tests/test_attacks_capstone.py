@@ -8,8 +8,11 @@ gradients and the reference on its side, and trusts nothing the student's proces
 """
 from __future__ import annotations
 
+import csv
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -287,3 +290,35 @@ def test_every_fused_optimizer_kernel_refuses_in_the_sandbox(course):
     message = verdict.tests[0].message
     assert "refused [True, True] p [1.0, 1.0]" in message
     assert int(message.split("ops ")[1].split()[0]) >= 24  # adam, adamw, sgd, adagrad: 6 overloads each
+
+
+# --- one grading path: cnn2 autograde --------------------------------------------------------------
+
+def cnn2(course: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder.grading.cli", *args], cwd=course,
+                          capture_output=True, text=True, timeout=900)
+
+
+def test_cnn2_autograde_grades_the_capstone_in_the_sandbox(tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
+    assert cnn2(course, "release", ASSIGNMENT).returncode == 0
+    release, source = course / "exercises" / ASSIGNMENT / NOTEBOOK, course / "solutions" / ASSIGNMENT / NOTEBOOK
+    submissions = {"alice": {}, "carol": {"Momentum": MOMENTUM_LR_IN_VELOCITY}, "mallory": {"Momentum": TORCH_SGD_INSIDE}}
+    for student, overrides in submissions.items():
+        path = tmp_path / "download" / student / NOTEBOOK
+        path.parent.mkdir(parents=True)
+        nbformat.write(filled_release(release, source, overrides), path)
+    assert cnn2(course, "collect", ASSIGNMENT, str(tmp_path / "download")).returncode == 0
+    graded = cnn2(course, "autograde", ASSIGNMENT, "-j", "2")
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    exported = cnn2(course, "export", "-o", "grades.csv")
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    with open(course / "grades.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    totals = {student: sum(float(row["points"] or 0) for row in rows if row["student_id"] == student)
+              for student in submissions}
+    assert totals == {"alice": FULL, "carol": FULL - 2, "mallory": FULL - 3}
+    assert all(row["status"] == "graded" for row in rows if row["student_id"] in submissions)
