@@ -18,12 +18,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.checks import training as checks
+from autograder.checks import capstone as checks
 from autograder.grading.sandbox import Limits
 from autograder.grading.verdict import NotebookVerdict, grade_notebook
 from notebook_code import ROOT, filled_release
-from test_checks_training import SOLUTION
-from test_roundtrip_training import (ADAM_T_FROM_ZERO, LOOP_DROPPING_LAST_BATCH, LOOP_WITHOUT_ZERO_GRAD,
+from test_checks_capstone import SOLUTION
+from test_roundtrip_capstone import (ADAM_T_FROM_ZERO, LOOP_DROPPING_LAST_BATCH, LOOP_WITHOUT_ZERO_GRAD,
                                      MOMENTUM_LR_IN_VELOCITY)
 
 ASSIGNMENT = "07-training-on-imagenet"

@@ -2,7 +2,7 @@
 from plain data, runs the student's optimizer classes and training loop on them, and hands back
 plain data.
 
-The checks of ``07-training-on-imagenet`` (:mod:`autograder.checks.training`) call these functions
+The checks of ``07-training-on-imagenet`` (:mod:`autograder.checks.capstone`) call these functions
 with the student's ``Momentum``, ``Adam`` and ``train_one_epoch``: in the student's own process when the
 student runs a self-check in Jupyter, and inside the grading sandbox (over the pipe, see
 :mod:`autograder.grading.rpc`) when the notebook is graded. The grader sends initial weights, batches

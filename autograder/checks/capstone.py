@@ -9,7 +9,7 @@
   torch skips it), a layer frozen on some steps (its ``.grad`` None then: torch neither moves it nor
   advances its state on those steps) and the default hyperparameters.
 - ``check_train_one_epoch(train_one_epoch)``: one epoch of the student's loop and of the reference loop
-  (:mod:`autograder.reference.training`), both with torch's optimizer, from the same weights: the
+  (:mod:`autograder.reference.capstone`), both with torch's optimizer, from the same weights: the
   parameters and the returned loss must agree to 1e-10. The network has batch normalisation and is
   handed over in evaluation mode. Hidden: a last batch smaller than the others, Adam.
 - ``check_training_run(train_one_epoch, Adam)``: a short float32 run of the student's loop and Adam on
@@ -42,7 +42,7 @@ from autograder.compare import CheckFailure, assert_close, fail
 from autograder.grading import torch_driver
 from autograder.grading.rpc import RemoteFunction
 from autograder.reference import one_thread
-from autograder.reference import training as ref
+from autograder.reference import capstone as ref
 
 RTOL = 1e-10
 VISIBLE_STEPS = 20

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import training as checks
+from autograder.checks import capstone as checks
 from autograder.compare import CheckFailure
 from notebook_code import ROOT, solution_functions
 
