@@ -16,7 +16,7 @@ from autograder.checks.hints import HINTS
 from autograder.grading.notebooks import read_source
 from autograder.grading.sandbox import Limits
 from autograder.grading import workers
-from autograder.grading.verdict import grade_notebook, student_seed
+from autograder.grading.verdict import grade_notebook, hidden_tests_seed
 from autograder.grading.workers import GradingPool, report_progress
 from notebook_code import ROOT, filled_release
 
@@ -223,8 +223,8 @@ def softmax(y):
 
 
 def test_hidden_inputs_are_seeded_per_student(tmp_path):
-    assert student_seed(1, "test_softmax_hidden") != student_seed(2, "test_softmax_hidden")
-    assert student_seed(1, "test_softmax_hidden") != student_seed(1, "test_one_hot_hidden")
+    assert hidden_tests_seed(1, "test_softmax_hidden") != hidden_tests_seed(2, "test_softmax_hidden")
+    assert hidden_tests_seed(1, "test_softmax_hidden") != hidden_tests_seed(1, "test_one_hot_hidden")
     outcomes = {}
     for seed in (1, 7, 1):
         hidden = by_id(grade(tmp_path, f"carol{seed}", {"softmax": SOFTMAX_WRONG_ON_SOME_ROWS},

@@ -11,7 +11,7 @@ this process's own numpy and torch, which no monkeypatching, import hook or inpu
 student's code can reach. A test cell passes when it raises nothing, and earns its nbgrader points.
 
 Per-student inputs: in each test cell, every ``seed=<integer>`` keyword argument (the hidden checks'
-``check_X_edge_cases(f, seed=...)``) is replaced by :func:`student_seed` of the ``seed`` given to
+``check_X_edge_cases(f, seed=...)``) is replaced by :func:`hidden_tests_seed` of the ``seed`` given to
 :func:`grade_notebook` and the cell's grade_id, so every student gets other random hidden inputs.
 
 Time and crashes, as nbgrader's interrupted cells: a student's cell that runs longer than
@@ -103,7 +103,7 @@ class _NotCalledAgain:
         return self
 
 
-def student_seed(seed: int, grade_id: str) -> int:
+def hidden_tests_seed(seed: int, grade_id: str) -> int:
     """The seed the hidden checks of test cell ``grade_id`` get for the student with ``seed``."""
     return int.from_bytes(hashlib.sha256(f"{seed}/{grade_id}".encode()).digest()[:4], "big")
 
@@ -112,7 +112,7 @@ def grade_notebook(source_notebook: Path, submission: Path, *, seed: int,
                    limits: Limits | None = None) -> NotebookVerdict:
     """Grade ``submission`` against the tests of the instructor's ``source_notebook``.
 
-    seed: the student's seed for the hidden tests' random inputs (see :func:`student_seed`).
+    seed: the student's seed for the hidden tests' random inputs (see :func:`hidden_tests_seed`).
     Returns the verdict; raises only :class:`autograder.grading.sandbox.SandboxUnavailable` (this
     machine cannot sandbox: nothing was graded) or on a broken source notebook. Any other fault while
     grading the submission, the grader running out of memory included, makes it ungradable with the
@@ -284,7 +284,7 @@ def _compile_test(test: TestCell, seed: int):
         for keyword in getattr(node, "keywords", []) if isinstance(node, ast.Call) else []:
             if (keyword.arg == "seed" and isinstance(keyword.value, ast.Constant)
                     and type(keyword.value.value) is int):
-                keyword.value = ast.copy_location(ast.Constant(student_seed(seed, test.grade_id)), keyword.value)
+                keyword.value = ast.copy_location(ast.Constant(hidden_tests_seed(seed, test.grade_id)), keyword.value)
     return compile(tree, f"<test cell {test.grade_id}>", "exec")
 
 
