@@ -90,3 +90,40 @@ def grade(tmp_path: Path, assignment: str, notebook: str, submissions: dict[str,
     run_nbgrader(course, "generate_feedback", assignment)
     run_nbgrader(course, "export")
     return GradedCourse(course, assignment, notebook, autograde)
+
+
+EXAM = "06-exam-practice"
+EXAM_NOTEBOOK = "exam_practice"
+EXAM_SUBMISSIONS = {  # student -> what the submission is
+    "ada": "all answers, answer_2 wrong, short_1 and long_1 written, submitted with a timestamp.txt",
+    "bob": "the release untouched: no written answer",
+    "cy": "a corrupt notebook",
+}
+ADA_TIMESTAMP = "2026-11-30 17:05:00.000000 UTC"
+
+
+def exam_practice_course(folder: Path) -> Path:
+    """A course with 06-exam-practice released (``cnn2 release``) and the :data:`EXAM_SUBMISSIONS` in
+    ``submitted/``, not graded yet. 06 has 16 automatic points (8 hidden multiple-choice tests) and 17
+    written ones (short_1, short_2, short_3: 3 each; long_1: 8)."""
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    shutil.copytree(ROOT / "solutions" / EXAM, folder / "solutions" / EXAM)
+    run_nbgrader(folder, "generate_assignment", EXAM)
+    release = folder / "exercises" / EXAM / f"{EXAM_NOTEBOOK}.ipynb"
+    source = folder / "solutions" / EXAM / f"{EXAM_NOTEBOOK}.ipynb"
+    ada = filled_release(release, source, {
+        "answer_2": 'answer_2 = "b"',
+        "short_1": "About 150 M weights (600 MB); locality and weight sharing fix it.",
+        "long_1": "dL/dW1 = ((W2^T (sigma - t)) * 1[z > 0]) x^T",
+    })
+    notebooks = {"ada": ada, "bob": nbformat.read(release, as_version=4), "cy": '{"cells": ['}
+    for student, notebook in notebooks.items():
+        target = folder / "submitted" / student / EXAM
+        target.mkdir(parents=True)
+        if isinstance(notebook, str):
+            (target / f"{EXAM_NOTEBOOK}.ipynb").write_text(notebook)
+        else:
+            nbformat.write(notebook, target / f"{EXAM_NOTEBOOK}.ipynb")
+    (folder / "submitted" / "ada" / EXAM / "timestamp.txt").write_text(ADA_TIMESTAMP)
+    return folder
