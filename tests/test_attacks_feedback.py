@@ -67,7 +67,7 @@ def softmax(y):
     "values chosen by the code": ('''
 def softmax(y):
     return np.full(y.shape, 4242.4242)
-''', "got 4242.4242", f"{ROWS_APART}: values differ from the reference."),
+''', "got 4242.42", f"{ROWS_APART}: values differ from the reference."),
     "the input returned as the result": ('''
 def softmax(y):
     return y.copy()
@@ -117,7 +117,8 @@ def test_a_container_the_code_sized_is_not_echoed_by_a_hidden_test(course):
     assert not hidden.passed and "4242" not in hidden.message and "list" not in hidden.message
     assert hidden.message.endswith("the result is not what this check requires "
                                    "(details are shown on visible tests only).")
-    assert verdict.score == 18.0  # its own 3 points
+    own = sum(t.max_points for t in verdict.tests if t.grade_id.startswith("test_linear_softmax_loss_and_grads"))
+    assert verdict.score == verdict.max_score - own  # its own points only
 
 
 def _square_notebook(path, answer: str):
