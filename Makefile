@@ -30,11 +30,13 @@ test: $(STAMP) system-packages book-strict
 check: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not sandbox and not nbgrader and not browser and not slow"
 
-# Debian packages the tests need: chromium (browser tests) and bubblewrap (the grading sandbox).
+# Debian packages the tests need: chromium (browser tests), bubblewrap (the grading sandbox) and
+# postgresql (the pipeline's tests on a PostgreSQL gradebook; the tests start their own server).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -z "$$missing" ] || bash scripts/apt-install.sh $$missing
 
 # Regenerate the student notebooks in exercises/ from the instructor sources in solutions/.

@@ -1,32 +1,37 @@
 """The autograde pipeline's mechanics (parallel workers, gradebook records, resume, exactly once), with
 a test double standing in for the sandboxed grader: ``fake_grade`` scores a test cell when the submission
 contains ``pass:<grade_id>``, and can be told to sleep, crash, raise, hang, exhaust its memory, flag
-megabytes of text or give a verdict the gradebook refuses. End-to-end runs with the real
-grader are in test_cli.py and test_load.py."""
+megabytes of text or give a verdict the gradebook refuses. Every test runs on a SQLite gradebook and on a
+PostgreSQL one (Debian's PostgreSQL, started by the tests on a local socket: tests/postgres.py). End-to-end
+runs with the real grader are in test_cli.py and test_load.py."""
 from __future__ import annotations
 
 import os
+import functools
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
+from sqlalchemy import create_engine, text
 
 from autograder.grading.course import Course
 from autograder.grading.jobs import MAX_FLAGS, MAX_TEXT_CHARS
 from autograder.grading.pipeline import autograde, summary_table
-from autograder.grading.records import verdict_records
+from autograder.grading.records import cell_grades, verdict_records
 from autograder.grading.verdict import NotebookVerdict, TestVerdict
 from autograder.grading.workers import OUT_OF_MEMORY_REASON
 from notebook_code import ROOT
+from postgres import PostgresServer
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from grading_throughput import released_course, stop_after, verdicts  # noqa: E402
+from grading_throughput import session_processes  # noqa: E402
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NOTEBOOK = "softmax_cross_entropy"
@@ -40,7 +45,7 @@ LOG = "calls.log"  # the double appends "<student> <pid>" to <course>/calls.log,
 def fake_grade(source: Path, submission: Path, *, seed: int) -> NotebookVerdict:
     """Stand-in for ``verdict.grade_notebook``: no student code runs; the submission's text says what
     happens (``pass:<grade_id>``, ``sleep:<seconds>``, ``crash``, ``raise``, ``hang``, ``hog`` (allocate
-    64 GiB), ``nan`` (a score of NaN, which the gradebook's NOT NULL column refuses), ``flags`` (100 flags of a
+    64 GiB), ``nan`` (a score of NaN, which the gradebook refuses), ``flags`` (100 flags of a
     megabyte each))."""
     with open(submission.parents[3] / LOG, "a") as log:  # <course>/submitted/<student>/<assignment>/
         log.write(f"{submission.parents[1].name} {os.getpid()}\n")
@@ -91,18 +96,36 @@ def passing(*grade_ids: str) -> str:
     return " ".join(f"pass:{g}" for g in grade_ids)
 
 
+def db_url(course: Path) -> str:
+    return Course.load(course).db_url
+
+
+@functools.cache
+def engine(url: str):
+    return create_engine(url)
+
+
 def auto_scores(course: Path) -> dict[str, dict[str, float | None]]:
     """student -> grade_id -> auto_score, straight from the gradebook's tables."""
-    with sqlite3.connect(course / "gradebook.db") as db:
-        rows = db.execute("""SELECT student.id, base_cell.name, grade.auto_score FROM grade
+    with engine(db_url(course)).connect() as db:
+        rows = db.execute(text("""SELECT student.id, base_cell.name, grade.auto_score FROM grade
             JOIN base_cell ON grade.cell_id = base_cell.id
             JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id
             JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
-            JOIN student ON submitted_assignment.student_id = student.id""").fetchall()
+            JOIN student ON submitted_assignment.student_id = student.id""")).fetchall()
     scores: dict = {}
     for student, cell, score in rows:
         scores.setdefault(student, {})[cell] = score
     return scores
+
+
+def verdict_students(course: Path) -> set[str]:
+    """Students with a committed verdict (none before the first run creates the table)."""
+    with engine(db_url(course)).connect() as db:
+        try:
+            return {row[0] for row in db.execute(text("SELECT student FROM cnn2_verdict"))}
+        except Exception:  # no such table yet
+            return set()
 
 
 def calls(log: Path) -> list[str]:
@@ -110,14 +133,45 @@ def calls(log: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return released_course(tmp_path_factory.mktemp("template") / "course")
+def postgres(tmp_path_factory):
+    with PostgresServer(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+def use_gradebook(course: Path, url: str) -> None:
+    """Point the course's nbgrader_config.py at the gradebook ``url``, as an instructor would."""
+    config = course / "nbgrader_config.py"
+    lines = [line for line in config.read_text().splitlines() if not line.startswith("c.CourseDirectory.db_url")]
+    config.write_text("\n".join(lines + [f"c.CourseDirectory.db_url = {url!r}"]) + "\n")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, backend, request) -> Path:
+    """A course with assignment 02 released (``cnn2 release``) into a gradebook of the backend."""
+    folder = tmp_path_factory.mktemp("template") / "course"
+    folder.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, folder / "solutions" / ASSIGNMENT)
+    if backend == "postgresql":
+        use_gradebook(folder, request.getfixturevalue("postgres").create_database("template"))
+    release = subprocess.run([sys.executable, "-m", "autograder.grading.cli", "release", ASSIGNMENT], cwd=folder,
+                             capture_output=True, text=True)
+    assert release.returncode == 0, release.stdout + release.stderr
+    return folder
 
 
 @pytest.fixture
-def course(template, tmp_path) -> Path:
+def course(template, backend, tmp_path, request) -> Path:
     copy = tmp_path / "course"
     shutil.copytree(template, copy)
+    if backend == "postgresql":
+        name = request.node.name.replace("[", "_").replace("]", "").replace("-", "_")[-60:]
+        use_gradebook(copy, request.getfixturevalue("postgres").create_database(name, template="template"))
     return copy
 
 
@@ -200,7 +254,7 @@ def test_running_out_of_memory_or_a_refused_verdict_costs_only_its_own_submissio
         records = {r.student: r for r in verdict_records(gradebook, ASSIGNMENT)}
     assert (records["hog"].status, records["hog"].reason) == ("ungradable", OUT_OF_MEMORY_REASON)
     assert (records["nan"].status, records["nan"].reason) == (
-        "ungradable", "not recordable: the gradebook refused the verdict (IntegrityError)")
+        "ungradable", "not recordable: the gradebook refused the verdict (ValueError)")
     flags = records["huge_flags"].details["flags"]
     assert len(flags) == MAX_FLAGS and flags[-1] == f"... and {100 - MAX_FLAGS + 1} more flags"
     assert max(len(flag) for flag in flags) == MAX_TEXT_CHARS and len(records["huge_flags"].verdict) < 20_000
@@ -259,10 +313,26 @@ autograde(Course.load(Path(sys.argv[1])), [ASSIGNMENT], grade=fake_grade, proces
 
 
 def recorded_students(course: Path) -> set[str]:
-    """Students with a committed verdict, after checking the database's integrity."""
-    with sqlite3.connect(course / "gradebook.db", timeout=10) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    return set(verdicts(course))
+    """Students with a committed verdict, after checking a SQLite database's integrity."""
+    if db_url(course).startswith("sqlite"):
+        with sqlite3.connect(course / "gradebook.db", timeout=10) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    return verdict_students(course)
+
+
+def stop_after(process: subprocess.Popen, course: Path, recorded: int, how: signal.Signals) -> list[str]:
+    """Send ``how`` to the process once ``recorded`` verdicts are in the gradebook; wait for it to end.
+    Returns the processes of its session still alive 20 s later (none, when nothing outlived it)."""
+    deadline = time.monotonic() + 600
+    while len(verdict_students(course)) < recorded and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, f"autograde ended before it could be stopped:\n{process.stdout.read()}"
+    process.send_signal(how)
+    process.wait(60)
+    deadline = time.monotonic() + 20
+    while session_processes(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return session_processes(process.pid)
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
@@ -288,3 +358,41 @@ def test_a_run_killed_midway_resumes_without_losing_or_repeating_work(course, tm
 
     run(reference)
     assert auto_scores(course) == auto_scores(reference)
+
+
+def test_an_instructor_grading_by_hand_during_an_autograde_loses_nothing(course, tmp_path):
+    """Two cnn2 commands at once: an autograde --force (another process) re-grades every submission
+    while a grader enters manual scores and comments in the gradebook, as formgrader does."""
+    students = [f"s{i:02d}" for i in range(10)]
+    for student in students:
+        submit(course, student, passing("test_softmax") + " sleep:0.2")
+    run(course)
+    process = subprocess.Popen([sys.executable, "-c", KILLABLE_RUN.replace("progress=False)", "progress=False, force=True)"),
+                                str(course)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    entered, failures = {}, []
+
+    def grade_by_hand():
+        for i, student in enumerate(students):
+            try:
+                with Course.load(course).gradebook() as gradebook:
+                    grade = gradebook.find_grade("test_one_hot", NOTEBOOK, ASSIGNMENT, student)
+                    grade.manual_score, grade.needs_manual_grade = 0.5 + i, False
+                    gradebook.db.commit()
+                entered[student] = 0.5 + i
+            except Exception as error:
+                failures.append(f"{student}: {type(error).__name__}: {error}")
+            time.sleep(0.1)
+
+    grader = threading.Thread(target=grade_by_hand)
+    grader.start()
+    output, _ = process.communicate(timeout=600)
+    grader.join()
+    assert process.returncode == 0, output
+    assert failures == [] and len(entered) == len(students)
+    with Course.load(course).gradebook() as gradebook:
+        for student in students:
+            grades = cell_grades(gradebook, ASSIGNMENT, student, NOTEBOOK)
+            assert grades["test_one_hot"].manual_score == entered[student]
+            assert grades["test_softmax"].auto_score == 1.0
+            assert gradebook.find_submission(ASSIGNMENT, student).score == 1.0 + entered[student]
+    assert verdict_students(course) == set(students) and len(calls(course / LOG)) == 2 * len(students)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -109,10 +110,14 @@ def record_verdict(gradebook: Gradebook, key: SubmissionKey, sha256: str, verdic
     ``autograded`` notebook (0 when left as released, else NULL: a person grades it), and the solution
     cells its "No response." comments. ``timestamp`` is the submission's (``timestamp.txt``), which
     formgrader compares with the submitted folder's. A manual score is never overwritten. On an error
-    (the database refused the row) nothing of the verdict is kept and the error is raised.
+    (the database refused the row, or a score is NaN or infinite) nothing of the verdict is kept and the
+    error is raised.
     """
     verdict = printable(bounded_verdict(verdict))
     autograded = autograded or Autograded(None)
+    numbers = [verdict["score"], verdict["max_score"]] + [t[k] for t in verdict["tests"] for k in ("points", "max_points")]
+    if not all(isinstance(n, (int, float)) and math.isfinite(n) for n in numbers):
+        raise ValueError("a score of the verdict is not a finite number")  # SQLite would refuse it, PostgreSQL not
     try:
         _ensure_submission(gradebook, key)
         gradebook.find_submission(key.assignment, key.student).timestamp = timestamp
