@@ -141,3 +141,15 @@ def test_manual_scores_count_everywhere_and_survive_a_forced_regrade(courses):
     assert (ada["long_1"]["points"], ada["long_1"]["extra_credit"]) == ("7.0", "1.0")
     assert (ada["short_2"]["status"], ada["short_2"]["points"]) == ("to grade by hand", "")
     assert (ada["test_answer_2"]["status"], ada["test_answer_2"]["points"]) == ("graded by hand", "2.0")
+
+
+def test_nbgraders_own_feedback_works_on_it_and_leaves_the_grader_notes_out(courses, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(courses["cnn2"], course)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write("from autograder.grading.autograded import RemoveGraderNotes\n"
+                     "c.GenerateFeedback.preprocessors.append(RemoveGraderNotes)\n")
+    run_nbgrader(course, "generate_feedback", EXAM)
+    ada, bob = ((course / "feedback" / s / EXAM / f"{EXAM_NOTEBOOK}.html").read_text() for s in ("ada", "bob"))
+    assert "About 150 M weights" in ada  # ada's answer to short_1 (her other answers quote the source's)
+    assert "for the grader" not in ada and "for the grader" not in bob and "Rubric" not in bob

@@ -11,7 +11,8 @@ a student's code, so it writes that state from the verdict instead (:func:`autog
 - each test cell's output is the verdict's message: an error output where the test failed or could
   not be run (what an executed failing cell shows), "passed" where it passed;
 - after each manually graded answer, a Markdown cell for the grader with the source notebook's model
-  answer and rubric (students never see autograded notebooks: ``cnn2 feedback`` writes from verdicts);
+  answer and rubric (``cnn2 feedback`` writes from the verdicts and the gradebook, never from autograded
+  notebooks; nbgrader's own ``generate_feedback`` needs :class:`RemoveGraderNotes` to leave them out);
 - a notebook that cannot be read (corrupt, not a notebook) is replaced by the release notebook, with a
   first cell that says why, so that a grader can still score it by hand.
 
@@ -32,7 +33,8 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
-from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
+from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, NbGraderPreprocessor,
+                                   OverwriteCells, OverwriteKernelspec)
 from traitlets.config import Config
 
 from autograder.grading.jobs import SubmissionKey
@@ -150,3 +152,13 @@ def _add_grader_notes(notebook: NotebookNode, answers: dict[str, str]) -> None:
 
 def _grader_cell(text: str) -> NotebookNode:
     return nbformat.v4.new_markdown_cell(text, metadata={GRADER_NOTE: True})
+
+
+class RemoveGraderNotes(NbGraderPreprocessor):
+    """Removes the cells cnn2 added for the grader (model answers, rubrics, notes), for nbgrader's own
+    ``generate_feedback``, which writes students' feedback from the autograded notebooks: add it to
+    ``GenerateFeedback.preprocessors`` in ``nbgrader_config.py``."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        nb.cells = [cell for cell in nb.cells if not cell.metadata.get(GRADER_NOTE)]
+        return nb, resources
