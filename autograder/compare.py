@@ -57,7 +57,7 @@ class CheckFailure(AssertionError):
         ``nbgrader validate``, which print a cell's error output: the message alone, without the
         traceback through the checks (the student's own line is in the message when their function
         raised). See :func:`rendered_lines`."""
-        return rendered_lines(str(self))
+        return rendered_lines(self.what, str(self)[len(self.what) + 2:])
 
 
 # The longest line a rendered failure has: nbgrader validate indents each line by 4 and cuts it at 87.
@@ -66,12 +66,15 @@ _RED, _BOLD, _RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"  # ANSI colours; Jupyter 
 RENDERED_HEADING = "Check failed:"
 
 
-def rendered_lines(message: str) -> list[str]:
-    """``message`` as the lines of a failed check's output: a red heading (RENDERED_HEADING), then the
-    message's lines wrapped to RENDERED_WIDTH characters (continuations indented two more spaces than
-    their line), so that no tool cuts off the likely mistake at the end."""
-    lines = [f"{_RED}{_BOLD}{RENDERED_HEADING}{_RESET}"]
-    for line in message.splitlines():
+def rendered_lines(what: str, details: str) -> list[str]:
+    """A failed check's output: the red heading RENDERED_HEADING and ``what`` was checked, then the
+    ``details`` (what differs, where, the likely mistake), every line wrapped to RENDERED_WIDTH
+    characters (continuations indented two more spaces than their line), so that no tool cuts off the
+    likely mistake at the end."""
+    heading, *rest = textwrap.wrap(f"{RENDERED_HEADING} {what}", RENDERED_WIDTH, subsequent_indent="  ",
+                                   break_on_hyphens=False)
+    lines = [f"{_RED}{_BOLD}{RENDERED_HEADING}{_RESET}{heading[len(RENDERED_HEADING):]}", *rest]
+    for line in details.splitlines():
         indent = line[:len(line) - len(line.lstrip())]
         lines += textwrap.wrap(line, RENDERED_WIDTH, subsequent_indent=indent + "  ",
                                break_long_words=True, break_on_hyphens=False) or [""]

@@ -17,7 +17,7 @@ MARKERS_BY_FILE = {
     "sandbox": ("test_attacks*.py", "test_sandbox.py", "test_cli.py", "test_pipeline.py", "test_verdict.py",
                 "test_load.py"),
     "nbgrader": ("test_roundtrip_*.py", "test_release_up_to_date.py", "test_grading_round_trip.py"),
-    "browser": ("test_book_browser.py",),
+    "browser": ("test_book_browser.py", "test_jupyterlab_browser.py"),
     "slow": ("test_load.py", "test_training_ddp.py", "test_gpu_check.py", "test_real_data.py"),
 }
 SLOW_TEST_NAMES = ("for_every_seed", "the_command_writes", "resume_reuses")
