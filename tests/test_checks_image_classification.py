@@ -3,8 +3,9 @@
 For each of the four functions, the visible ``check_X`` and hidden ``check_X_edge_cases`` checks
 (a) pass on the solution notebook's functions and on other correct ways of writing them, and
 (b) fail with :class:`CheckFailure` on wrong implementations a student could plausibly write, naming
-the mistake (``Likely mistake: <key>``) where they recognise it. Some mistakes only show on edge
-cases: the visible check then passes and only the hidden check fails.
+the mistake (``Likely mistake: <key>``) where they recognise it. Every requirement the exercise
+states is exercised by the visible check on its own inputs, so no wrong implementation passes the
+self-check to fail only when graded.
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ import torch
 
 from autograder.checks import image_classification as checks
 from autograder.reference import image_classification as ref
-from check_harness import (BROKEN, PASSES, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case,
-                           fails, failure_message, TopicChecks)
+from check_harness import (BROKEN, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case,
+                           fails, failure_message, TopicChecks, visible_passes)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/01-image-classification/image_classification.ipynb"
@@ -295,10 +296,11 @@ WRONG = [
          fails(None, "lost precision"), "flatten-float32"),
     case("flatten_images", flatten_whole_batch, fails(None, "expected an array of shape (2, 60), got shape (120,)"),
          fails(None, "got shape"), "flatten-whole-batch-into-one-vector"),
-    case("flatten_images", flatten_squeezed, PASSES,
+    case("flatten_images", flatten_squeezed, fails(None, "expected an array of shape (1, 24), got shape (24,)"),
          fails(None, "a batch of one non-square image (1, 3, 7, 3): expected an array of shape (1, 63), got "
                      "shape (63,)"), "flatten-squeezes-a-batch-of-one"),
-    case("flatten_images", flatten_by_batch_max, PASSES, fails("scaled-by-batch-max", "dark images"),
+    case("flatten_images", flatten_by_batch_max, fails("scaled-by-batch-max", "dark images"),
+         fails("scaled-by-batch-max", "dark images"),
          "flatten-divides-by-batch-max"),
     # linear_scores
     case("linear_scores", linear_no_bias, fails("no-bias"), fails("no-bias"), "linear-no-bias"),
@@ -309,7 +311,7 @@ WRONG = [
          fails("weights-not-transposed", "N == D == C"), "linear-x-at-W"),
     case("linear_scores", linear_bias_per_row, fails(None, "raised ValueError"),
          fails("bias-wrong-axis", "N == D == C"), "linear-bias-along-rows"),
-    case("linear_scores", linear_squeezed, PASSES,
+    case("linear_scores", linear_squeezed, fails(None, "a batch of one, x (1, 4), W (2, 4)"),
          fails(None, "a batch of one, x (1, 5), W (3, 5): expected an array of shape (1, 3), got shape (3,)"),
          "linear-squeezes-a-batch-of-one"),
     case("linear_scores", linear_float32, fails(None, "returned dtype float32 for float64 input"),
@@ -323,7 +325,8 @@ WRONG = [
          fails("fc-count-channels-forgotten"), "count-forgets-channels"),
     case("fc_parameter_count", count_float, fails("fc-count-not-int", "30730.0"),
          fails("fc-count-not-int"), "count-returns-float"),
-    case("fc_parameter_count", count_int32, PASSES,
+    case("fc_parameter_count", count_int32,
+         fails("fc-count-int32-overflow", "expected 3,000,001,000 parameters, got -1,294,966,296"),
          fails("fc-count-int32-overflow", "expected 3,145,729,000 parameters, got -1,149,238,296"),
          "count-in-int32-overflows"),
     case("fc_parameter_count", count_one_bias, fails(None, "expected 30,730 parameters, got 30,721"),
@@ -340,10 +343,11 @@ WRONG = [
          fails("per-row-hits"), "top-k-returns-hit-per-row"),
     case("top_k_accuracy", top_k_argmax_only, fails("top-k-ignored", "k=3"), fails("top-k-ignored"),
          "top-k-argmax-for-every-k"),
-    case("top_k_accuracy", top_k_argsort, PASSES, fails("top-k-ties", "same score"), "top-k-argsort-ties"),
-    case("top_k_accuracy", top_k_argsort_descending, PASSES, fails("top-k-ties", "same score"),
+    case("top_k_accuracy", top_k_argsort, fails("top-k-ties", "ties at the second place"),
+         fails("top-k-ties", "same score"), "top-k-argsort-ties"),
+    case("top_k_accuracy", top_k_argsort_descending, fails("top-k-ties", "same score"), fails("top-k-ties", "same score"),
          "top-k-argsort-descending-ties"),
-    case("top_k_accuracy", top_k_strictly_higher, PASSES, fails("top-k-ties", "same score"),
+    case("top_k_accuracy", top_k_strictly_higher, fails("top-k-ties", "same score"), fails("top-k-ties", "same score"),
          "top-k-strictly-higher-ties"),
     case("top_k_accuracy", top_k_shifts_scores_in_place, fails("modified-input"), fails("modified-input"),
          "top-k-modifies-scores"),
@@ -363,6 +367,12 @@ def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, wrong, visible, hidden):
     assert_fails_for_every_seed(lambda seed: hidden_check(name, seed), hidden, wrong)
+
+
+def test_the_self_check_catches_every_wrong_implementation():
+    # every requirement the exercise states (batches of one, dark and non-contiguous images, counts
+    # beyond 2**31, ties, ...) is exercised by the visible check on its own inputs
+    assert visible_passes(WRONG) == []
 
 
 def test_every_function_has_at_least_two_wrong_implementations():
