@@ -9,12 +9,13 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 import nbformat
+import pytest
 from nbgrader.api import Gradebook
 from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
+from autograder.grading.export import write_csv
 from notebook_code import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -68,7 +69,10 @@ def runs(course) -> dict[str, subprocess.CompletedProcess]:
     for name, args in [("autograde", ["autograde", "-q"]), ("autograde again", ["autograde", "-q"]),
                        ("status", ["status"]), ("feedback", ["feedback", "-q"]),
                        ("feedback md", ["feedback", "-q", "--format", "md", "--student", "alee"]),
-                       ("export", ["export", "-o", "grades.csv"])]:
+                       ("export", ["export", "-o", "grades.csv"]),
+                       ("totals", ["export", "--totals", "-o", "totals.csv"]),
+                       ("canvas", ["export", "--totals", "--format", "canvas", "-o", "canvas.csv"]),
+                       ("moodle", ["export", "--totals", "--format", "moodle", "-o", "moodle.csv"])]:
         results[name] = cnn2(course, *args)
     return results
 
@@ -165,6 +169,32 @@ def test_export_tells_a_real_zero_from_a_notebook_that_could_not_be_graded(cours
     assert "imports autograder" in by_student["fmoe"][0]["flags"]
 
 
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_totals_for_an_lms_are_final_scores_only(course, runs):
+    assert all(runs[name].returncode == 0 for name in ("totals", "canvas", "moodle"))
+    # dkim's notebook could not be graded: no total until a grader scores it by hand; enot submitted nothing
+    expected = {"jdoe": "21.0", "bsmith": "0.0", "alee": "18.0", "dkim": "", "fmoe": "18.0", "enot": "0.0"}
+    plain = {r["student_id"]: r for r in read_csv(course / "totals.csv")}
+    assert {s: r[ASSIGNMENT] for s, r in plain.items()} == expected
+    assert plain["dkim"]["still_to_grade"] == f"{ASSIGNMENT}: ungradable, not scored by hand"
+    assert (plain["jdoe"]["total"], plain["jdoe"]["max_score"], plain["dkim"]["total"]) == ("21.0", "21.0", "")
+
+    canvas = read_csv(course / "canvas.csv")
+    assert list(canvas[0]) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ASSIGNMENT]
+    assert (canvas[0]["Student"], canvas[0][ASSIGNMENT]) == ("Points Possible", "21.0")
+    jane = next(r for r in canvas if r["SIS User ID"] == "jdoe")
+    assert (jane["Student"], jane["ID"], jane[ASSIGNMENT]) == ("Doe, Jane", "1001", "21.0")
+    assert {r["SIS User ID"]: r[ASSIGNMENT] for r in canvas[1:]} == expected
+
+    moodle = read_csv(course / "moodle.csv")
+    assert list(moodle[0]) == ["ID number", "Email address", "First name", "Last name", ASSIGNMENT]
+    assert {r["ID number"]: (r["Email address"], r[ASSIGNMENT]) for r in moodle}["alee"] == ("ann@example.org", "18.0")
+
+
 def test_feedback_gives_hints_and_never_hidden_tests_or_flags(course, runs):
     assert runs["feedback"].returncode == 0 and "wrote 5 feedback files" in runs["feedback"].stdout
     alee = (course / "feedback" / "alee" / ASSIGNMENT / f"{NB}.html").read_text()
@@ -192,3 +222,11 @@ def test_usage_errors_do_nothing_and_say_why(course, tmp_path):
     assert outside.returncode == 2 and "no nbgrader_config.py" in outside.stderr
     unknown = cnn2(course, "autograde", "no-such-assignment")
     assert unknown.returncode == 2 and "run `cnn2 release no-such-assignment` first" in unknown.stderr
+
+
+def test_totals_text_cells_a_spreadsheet_would_evaluate_are_neutralised(tmp_path):
+    columns = ["Student", "ID", ASSIGNMENT]
+    write_csv([{"Student": '=HYPERLINK("http://x","Doe")', "ID": "+1001", ASSIGNMENT: 21.0}], tmp_path / "t.csv",
+              columns)
+    [row] = read_csv(tmp_path / "t.csv")
+    assert row == {"Student": '\'=HYPERLINK("http://x","Doe")', "ID": "'+1001", ASSIGNMENT: "21.0"}

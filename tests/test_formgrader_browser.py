@@ -105,7 +105,8 @@ def graded(formgrader, tmp_path_factory) -> dict:
             response = page.goto(base + links["ada"])
             page.wait_for_load_state("networkidle")
             seen["ada status"], seen["ada"] = response.status, page.inner_text("body")
-            for selector, value in [("input.score#short_1", "2.5"), ("textarea#short_1-comment", "Name weight sharing."),
+            for selector, value in [("input.score#short_1", "2.5"),
+                                    ("textarea#short_1-comment", "Name weight sharing."),
                                     ("input.extra-credit#long_1_extra_credit", "1"),
                                     ("input.score#long_1", "6"), ("input.score#test_answer_2", "2")]:
                 page.fill(selector, value)
@@ -113,7 +114,8 @@ def graded(formgrader, tmp_path_factory) -> dict:
             page.wait_for_load_state("networkidle")
             page.reload()
             page.wait_for_load_state("networkidle")
-            seen["saved"] = {name: page.input_value(f"input.score#{name}") for name in ("short_1", "long_1", "test_answer_2")}
+            seen["saved"] = {name: page.input_value(f"input.score#{name}")
+                             for name in ("short_1", "long_1", "test_answer_2")}
             seen["saved comment"] = page.input_value("textarea#short_1-comment")
         finally:
             page.screenshot(path=str(tmp_path_factory.getbasetemp() / "formgrader.png"), full_page=False)

@@ -6,8 +6,8 @@ PostgreSQL one (Debian's PostgreSQL, started by the tests on a local socket: tes
 runs with the real grader are in test_cli.py and test_load.py."""
 from __future__ import annotations
 
-import os
 import functools
+import os
 import shutil
 import signal
 import sqlite3
@@ -367,8 +367,9 @@ def test_an_instructor_grading_by_hand_during_an_autograde_loses_nothing(course,
     for student in students:
         submit(course, student, passing("test_softmax") + " sleep:0.2")
     run(course)
-    process = subprocess.Popen([sys.executable, "-c", KILLABLE_RUN.replace("progress=False)", "progress=False, force=True)"),
-                                str(course)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    forced_run = KILLABLE_RUN.replace("progress=False)", "progress=False, force=True)")
+    process = subprocess.Popen([sys.executable, "-c", forced_run, str(course)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
     entered, failures = {}, []
 
     def grade_by_hand():

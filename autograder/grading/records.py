@@ -115,7 +115,8 @@ def record_verdict(gradebook: Gradebook, key: SubmissionKey, sha256: str, verdic
     """
     verdict = printable(bounded_verdict(verdict))
     autograded = autograded or Autograded(None)
-    numbers = [verdict["score"], verdict["max_score"]] + [t[k] for t in verdict["tests"] for k in ("points", "max_points")]
+    numbers = [verdict["score"], verdict["max_score"]] + [
+        t[key] for t in verdict["tests"] for key in ("points", "max_points")]
     if not all(isinstance(n, (int, float)) and math.isfinite(n) for n in numbers):
         raise ValueError("a score of the verdict is not a finite number")  # SQLite would refuse it, PostgreSQL not
     try:
