@@ -4,8 +4,9 @@ For each of the twelve functions, every visible ``check_X`` and hidden ``check_X
 (a) passes on the solution notebook's functions and on other correct ways of writing them, and
 (b) fails with :class:`CheckFailure` on wrong implementations a student could plausibly write. Where
 the check recognises the mistake, the message must name it (``Likely mistake: <key>``, the key being
-one of ``HINTS``). Some mistakes only show on edge cases (a kink, (N, D) inputs): the visible check
-then passes and only the hidden check fails.
+one of ``HINTS``). Every requirement the exercise states (a kink, (N, D) inputs, ...) is exercised
+by the visible check on its own inputs, so no wrong implementation passes the self-check to fail only
+when graded.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import loss_functions as checks
-from check_harness import (BROKEN, PASSES, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case,
-                           Expect, fails, failure_message, TopicChecks)
+from check_harness import (BROKEN, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case,
+                           Expect, fails, failure_message, TopicChecks, visible_passes)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/04-loss-functions/loss_functions.ipynb"
@@ -437,7 +438,7 @@ WRONG = [
          "binary_hinge_grad-sign-flip"),
     case("binary_hinge_grad", binary_grad_no_clamp, fails("hinge-no-clamp"), fails("hinge-no-clamp"),
          "binary_hinge_grad-no-max-with-0"),
-    case("binary_hinge_grad", binary_grad_at_kink, PASSES,
+    case("binary_hinge_grad", binary_grad_at_kink, fails("hinge-subgradient-at-kink", "exactly on the margin"),
          fails("hinge-subgradient-at-kink", "exactly on the margin"), "binary_hinge_grad-1-on-the-margin"),
     case("binary_hinge_grad", binary_grad_targets_01, fails("hinge-targets-01"), fails("hinge-targets-01"),
          "binary_hinge_grad-targets-as-0-1"),
@@ -457,7 +458,7 @@ WRONG = [
          fails("ww-includes-true-class"), "multiclass_hinge_grad-includes-j-equal-y"),
     case("multiclass_hinge_grad", ww_grad_cs231n, fails("ww-no-divide-by-C"), fails("ww-no-divide-by-C"),
          "multiclass_hinge_grad-no-1-over-C"),
-    case("multiclass_hinge_grad", ww_grad_at_kink, PASSES,
+    case("multiclass_hinge_grad", ww_grad_at_kink, fails("hinge-subgradient-at-kink", "margin terms exactly 0"),
          fails("hinge-subgradient-at-kink", "exactly 0"), "multiclass_hinge_grad-counts-terms-equal-to-0"),
     case("multiclass_hinge_grad", ww_grad_sign_flip, fails("loss-gradient-sign"), fails("loss-gradient-sign"),
          "multiclass_hinge_grad-sign-flip"),
@@ -488,27 +489,27 @@ WRONG = [
          "crammer_singer_hinge_grad-divided-by-C"),
     case("crammer_singer_hinge_grad", cs_grad_sign_flip, fails("loss-gradient-sign"),
          fails("loss-gradient-sign"), "crammer_singer_hinge_grad-sign-flip"),
-    case("crammer_singer_hinge_grad", cs_grad_at_kink, PASSES,
+    case("crammer_singer_hinge_grad", cs_grad_at_kink, fails("hinge-subgradient-at-kink", "exactly on the margin"),
          fails("hinge-subgradient-at-kink", "exactly on the margin"), "crammer_singer_hinge_grad-1-on-the-margin"),
     case("crammer_singer_hinge_grad", cs_grad_forgets_best_class, fails(None, "values differ"),
          fails(None, "values differ"), "crammer_singer_hinge_grad-only-the-true-class"),
     # l1_loss
     case("l1_loss", l1_loss_sum, fails("sum-instead-of-mean"), fails("sum-instead-of-mean"), "l1_loss-sum"),
-    case("l1_loss", l1_loss_rows_only, PASSES, fails("regression-mean-over-rows-only", "shape (5, 4)"),
+    case("l1_loss", l1_loss_rows_only, fails("regression-mean-over-rows-only", "shape (5, 4)"), fails("regression-mean-over-rows-only", "shape (5, 4)"),
          "l1_loss-divides-by-N-only"),
     case("l1_loss", l1_loss_squared, fails(None, "values differ"), fails(None, "values differ"),
          "l1_loss-squares-the-residual"),
     # l1_grad
     case("l1_grad", l1_grad_sign_flip, fails("loss-gradient-sign"), fails("loss-gradient-sign"),
          "l1_grad-sign-flip"),
-    case("l1_grad", l1_grad_at_zero, PASSES, fails("l1-subgradient-at-zero", "subgradient 0 there"),
+    case("l1_grad", l1_grad_at_zero, fails("l1-subgradient-at-zero", "subgradient 0 there"), fails("l1-subgradient-at-zero", "subgradient 0 there"),
          "l1_grad-plus-1-at-zero-residual"),
-    case("l1_grad", l1_grad_rows_only, PASSES, fails("regression-mean-over-rows-only", "shape (5, 4)"),
+    case("l1_grad", l1_grad_rows_only, fails("regression-mean-over-rows-only", "shape (5, 4)"), fails("regression-mean-over-rows-only", "shape (5, 4)"),
          "l1_grad-divides-by-N-only"),
     case("l1_grad", l1_grad_sum, fails("sum-instead-of-mean"), fails("sum-instead-of-mean"), "l1_grad-sum"),
     # l2_loss
     case("l2_loss", l2_loss_sum, fails("sum-instead-of-mean"), fails("sum-instead-of-mean"), "l2_loss-sum"),
-    case("l2_loss", l2_loss_rows_only, PASSES, fails("regression-mean-over-rows-only", "shape (5, 4)"),
+    case("l2_loss", l2_loss_rows_only, fails("regression-mean-over-rows-only", "shape (5, 4)"), fails("regression-mean-over-rows-only", "shape (5, 4)"),
          "l2_loss-divides-by-N-only"),
     case("l2_loss", l2_loss_root, fails(None, "values differ"), fails(None, "values differ"),
          "l2_loss-root-mean-square"),
@@ -518,7 +519,7 @@ WRONG = [
     case("l2_grad", l2_grad_sign_flip, fails("loss-gradient-sign"), fails("loss-gradient-sign"),
          "l2_grad-sign-flip"),
     case("l2_grad", l2_grad_sum, fails("sum-instead-of-mean"), fails("sum-instead-of-mean"), "l2_grad-sum"),
-    case("l2_grad", l2_grad_rows_only, PASSES, fails("regression-mean-over-rows-only", "shape (5, 4)"),
+    case("l2_grad", l2_grad_rows_only, fails("regression-mean-over-rows-only", "shape (5, 4)"), fails("regression-mean-over-rows-only", "shape (5, 4)"),
          "l2_grad-divides-by-N-only"),
     # smooth_l1_loss
     case("smooth_l1_loss", smooth_loss_beta_ignored, fails("smooth-l1-beta-ignored", "beta=2.0"),
@@ -538,7 +539,7 @@ WRONG = [
          fails("smooth-l1-not-divided-by-beta", "beta=0.3"), "smooth_l1_grad-quadratic-not-divided-by-beta"),
     case("smooth_l1_grad", smooth_grad_sign_flip, fails("loss-gradient-sign"), fails("loss-gradient-sign"),
          "smooth_l1_grad-sign-flip"),
-    case("smooth_l1_grad", smooth_grad_rows_only, PASSES, fails("regression-mean-over-rows-only", "shape (5, 4)"),
+    case("smooth_l1_grad", smooth_grad_rows_only, fails("regression-mean-over-rows-only", "shape (5, 4)"), fails("regression-mean-over-rows-only", "shape (5, 4)"),
          "smooth_l1_grad-divides-by-N-only"),
 ]
 
@@ -556,6 +557,12 @@ def test_hidden_check_on_wrong_implementation(name, wrong, visible, hidden):
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, wrong, visible, hidden):
     assert_fails_for_every_seed(lambda seed: hidden_check(name, seed), hidden, wrong)
+
+
+def test_the_self_check_catches_every_wrong_implementation():
+    # every requirement the exercise states (subgradients at kinks, other margins and betas, (N, Q)
+    # targets, a batch of one, float32, ...) is exercised by the visible check on its own inputs
+    assert visible_passes(WRONG) == []
 
 
 def test_every_function_has_at_least_two_wrong_implementations():

@@ -1,10 +1,13 @@
 """Checks for assignment ``04-loss-functions``: students' numpy losses and gradients against PyTorch.
 
-``check_<function>`` is the visible self-check (seeded random inputs, no sample on a kink);
-``check_<function>_edge_cases`` is the hidden test: samples exactly on a kink where the course states
-the subgradient (0, as torch's autograd), losses that are all zero, a batch of one, two classes,
-other margins and betas, (N, Q) regression targets, float32 inputs, inputs that must not be modified.
-Each failure names a known mistake when it recognises one.
+``check_<function>`` is the visible self-check, ``check_<function>_edge_cases`` the hidden test. Both
+probe every requirement the exercise states (samples exactly on a kink where the course states the
+subgradient (0, as torch's autograd), losses that are all zero, a batch of one, two classes, other
+margins and betas, (N, Q) regression targets, float32 inputs, inputs that must not be modified), each
+on its own inputs: the self-check after random inputs, on the VISIBLE variants of the fixed inputs (the
+hidden ones with rows reversed, classes rotated and a shift that keeps every kink exact) and random
+ones from VISIBLE_REQUIREMENTS_SEED; the hidden test on the HIDDEN fixed inputs and the student's
+seed. Each failure names a known mistake when it recognises one.
 """
 from __future__ import annotations
 
@@ -16,6 +19,9 @@ from autograder.compare import assert_close, assert_floating, as_numeric_array, 
 from autograder.reference import loss_functions as ref
 
 VISIBLE_SEED = 0
+VISIBLE_REQUIREMENTS_SEED = 1  # the self-check's random inputs for the requirement cases
+# Which fixed inputs a requirement case uses: the self-check's or the hidden test's.
+VISIBLE, HIDDEN = "visible", "hidden"
 FLOAT32 = {"rtol": 1e-5, "atol": 1e-7}
 
 
@@ -43,9 +49,20 @@ def _binary_problem(rng: np.random.Generator, n: int):
     return scores, targets
 
 
-def _on_margin_binary():
-    """Samples exactly on the margin (t y = 1, rows 0 and 1), inside it and beyond it: (6,) and (6,)."""
-    return np.array([1.0, -1.0, 0.25, 3.0, -2.0, 1.0]), np.array([1, -1, 1, 1, 1, -1])
+def _on_margin_binary(which: str = HIDDEN):
+    """Samples exactly on the margin (t y = 1, two of them), inside it and beyond it: (6,) and (6,).
+    The VISIBLE variant: the samples reversed, scores and targets negated (t y unchanged)."""
+    scores, targets = np.array([1.0, -1.0, 0.25, 3.0, -2.0, 1.0]), np.array([1, -1, 1, 1, 1, -1])
+    return (-scores[::-1], -targets[::-1]) if which == VISIBLE else (scores, targets)
+
+
+def _variant(scores: np.ndarray, labels: np.ndarray, which: str):
+    """Multi-class scores (N, C) and labels (N,) as the hidden test uses them, or for VISIBLE the same
+    problem written otherwise: rows reversed, classes rotated by one, every score raised by 0.5 (exact:
+    the scores are multiples of 0.25), so that every margin term, kink and tie stays as it was."""
+    if which == HIDDEN:
+        return scores, labels
+    return np.roll(scores[::-1], 1, axis=1) + 0.5, (labels[::-1] + 1) % scores.shape[1]
 
 
 def _multiclass_problem(rng: np.random.Generator, n: int, c: int, scale: float = 1.0):
@@ -58,7 +75,7 @@ def _multiclass_problem(rng: np.random.Generator, n: int, c: int, scale: float =
     return scores, labels
 
 
-def _on_margin_multiclass():
+def _on_margin_multiclass(which: str = HIDDEN):
     """Scores (4, 5) with margin terms exactly 0 (kinks) for margin 1, both for Weston-Watkins (c the
     true class; row 0: y_c - y_1 = 1; row 1: y_c - y_1 = 1; row 2: y_c - y_0 = 1) and Crammer-Singer (rows 0
     and 2: y_c minus the best wrong score is 1), with no tie for the best wrong class; labels (4,)."""
@@ -66,24 +83,24 @@ def _on_margin_multiclass():
                        [0.0, 1.0, 4.0, 2.0, -3.0],
                        [1.0, -2.0, 2.0, 0.5, -3.0],
                        [5.0, 0.0, 1.0, 2.0, -3.0]])
-    return scores, np.array([0, 3, 2, 0])
+    return _variant(scores, np.array([0, 3, 2, 0]), which)
 
 
-def _active_only_for_wide_margin():
+def _active_only_for_wide_margin(which: str = HIDDEN):
     """Scores (2, 4) and labels (2,) whose margin terms are all negative for margin 1 but four of them
     positive for margin 2.5 (0.5, 1.0, 1.0, 1.25), none exactly 0 for either margin."""
     scores = np.array([[2.0, 0.0, 0.5, -4.0],
                        [0.0, 3.0, 1.5, 1.75]])
-    return scores, np.array([0, 1])
+    return _variant(scores, np.array([0, 1]), which)
 
 
-def _close_call_multiclass():
+def _close_call_multiclass(which: str = HIDDEN):
     """Scores (2, 4) and labels (2,): in row 0 the true class scores highest but by less than 1, and two
     wrong classes are within the margin (1 - y_c + y_j = 0.5 and 0.25); in row 1 a wrong class scores
     highest. No ties, no term exactly 0."""
     scores = np.array([[1.0, 0.5, 0.25, -3.0],
                        [0.0, 2.0, -1.0, 1.5]])
-    return scores, np.array([0, 3])
+    return _variant(scores, np.array([0, 3]), which)
 
 
 def _regression_problem(rng: np.random.Generator, shape: tuple[int, ...], beta: float = 1.0):
@@ -128,12 +145,14 @@ def check_binary_hinge_loss(binary_hinge_loss: Callable) -> None:
     scores, targets = _binary_problem(np.random.default_rng(VISIBLE_SEED), 8)
     _check_binary_loss_on(binary_hinge_loss, scores, targets,
                           "binary_hinge_loss on random scores (8,) and targets in {-1, +1}")
+    _binary_hinge_loss_requirements(binary_hinge_loss, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
 
 
-def check_binary_hinge_loss_edge_cases(binary_hinge_loss: Callable, seed: int) -> None:
-    """Hidden check: samples on the margin, every sample beyond it, a batch of one, float targets, float32."""
-    rng = np.random.default_rng(seed)
-    scores, targets = _on_margin_binary()
+def _binary_hinge_loss_requirements(binary_hinge_loss: Callable, rng: np.random.Generator,
+                                    which: str) -> None:
+    """Every requirement, on the ``which`` fixed inputs and random ones from ``rng``:
+    samples on the margin, every sample beyond it, a batch of one, float targets, float32."""
+    scores, targets = _on_margin_binary(which)
     _check_binary_loss_on(binary_hinge_loss, scores, targets, "binary_hinge_loss with samples exactly on the margin")
     scores, targets = _binary_problem(rng, 6)
     _check_binary_loss_on(binary_hinge_loss, targets * (1.5 + np.abs(scores)), targets,
@@ -145,6 +164,11 @@ def check_binary_hinge_loss_edge_cases(binary_hinge_loss: Callable, seed: int) -
                           "binary_hinge_loss with float targets -1.0 / +1.0")
     _check_binary_loss_on(binary_hinge_loss, scores.astype(np.float32), targets,
                           "binary_hinge_loss on float32 scores", **FLOAT32)
+
+
+def check_binary_hinge_loss_edge_cases(binary_hinge_loss: Callable, seed: int) -> None:
+    """Hidden check: samples on the margin, every sample beyond it, a batch of one, float targets, float32."""
+    _binary_hinge_loss_requirements(binary_hinge_loss, np.random.default_rng(seed), HIDDEN)
 
 
 def _binary_grad_mistakes(scores, targets, expected) -> dict:
@@ -170,12 +194,14 @@ def check_binary_hinge_grad(binary_hinge_grad: Callable) -> None:
     scores, targets = _binary_problem(np.random.default_rng(VISIBLE_SEED), 8)
     _check_binary_grad_on(binary_hinge_grad, scores, targets,
                           "binary_hinge_grad on random scores (8,) and targets in {-1, +1}")
+    _binary_hinge_grad_requirements(binary_hinge_grad, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
 
 
-def check_binary_hinge_grad_edge_cases(binary_hinge_grad: Callable, seed: int) -> None:
-    """Hidden check: subgradient 0 on the margin, all beyond it, a batch of one, float targets, float32."""
-    rng = np.random.default_rng(seed)
-    scores, targets = _on_margin_binary()
+def _binary_hinge_grad_requirements(binary_hinge_grad: Callable, rng: np.random.Generator,
+                                    which: str) -> None:
+    """Every requirement, on the ``which`` fixed inputs and random ones from ``rng``:
+    subgradient 0 on the margin, all beyond it, a batch of one, float targets, float32."""
+    scores, targets = _on_margin_binary(which)
     _check_binary_grad_on(binary_hinge_grad, scores, targets,
                           "binary_hinge_grad with samples exactly on the margin (t y = 1: subgradient 0)")
     scores, targets = _binary_problem(rng, 6)
@@ -199,6 +225,11 @@ def _ww_terms(scores, labels, margin):
     terms = margin - s[rows, labels][:, None] + s
     terms[rows, labels] = 0.0
     return terms
+
+
+def check_binary_hinge_grad_edge_cases(binary_hinge_grad: Callable, seed: int) -> None:
+    """Hidden check: subgradient 0 on the margin, all beyond it, a batch of one, float targets, float32."""
+    _binary_hinge_grad_requirements(binary_hinge_grad, np.random.default_rng(seed), HIDDEN)
 
 
 def _ww_loss_mistakes(scores, labels, margin) -> dict:
@@ -227,18 +258,21 @@ def check_multiclass_hinge_loss(multiclass_hinge_loss: Callable) -> None:
     _check_ww_loss_on(multiclass_hinge_loss, scores, labels, "multiclass_hinge_loss on random scores (6, 4)")
     _check_ww_loss_on(multiclass_hinge_loss, scores, labels,
                       "multiclass_hinge_loss on random scores (6, 4) with margin=0.5", margin=0.5)
+    _multiclass_hinge_loss_requirements(multiclass_hinge_loss,
+                                        np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
 
 
-def check_multiclass_hinge_loss_edge_cases(multiclass_hinge_loss: Callable, seed: int) -> None:
-    """Hidden check: equal scores, terms exactly 0, terms active only for margin 2.5 (fixed) and another
+def _multiclass_hinge_loss_requirements(multiclass_hinge_loss: Callable, rng: np.random.Generator,
+                                        which: str) -> None:
+    """Every requirement, on the ``which`` fixed inputs and random ones from ``rng``:
+    equal scores, terms exactly 0, terms active only for margin 2.5 (fixed) and another
     margin on random scores, two classes, a batch of one, float32."""
-    rng = np.random.default_rng(seed)
-    _check_ww_loss_on(multiclass_hinge_loss, np.zeros((3, 5)), np.array([0, 4, 2]),
+    _check_ww_loss_on(multiclass_hinge_loss, *_variant(np.zeros((3, 5)), np.array([0, 4, 2]), which),
                       "multiclass_hinge_loss with all scores 0 (each sample costs (C - 1) / C)")
-    scores, labels = _on_margin_multiclass()
+    scores, labels = _on_margin_multiclass(which)
     _check_ww_loss_on(multiclass_hinge_loss, scores, labels,
                       "multiclass_hinge_loss with margin terms exactly 0")
-    _check_ww_loss_on(multiclass_hinge_loss, *_active_only_for_wide_margin(),
+    _check_ww_loss_on(multiclass_hinge_loss, *_active_only_for_wide_margin(which),
                       "multiclass_hinge_loss with margin=2.5 on scores whose terms are positive only for "
                       "a margin above 1", margin=2.5)
     scores, labels = _multiclass_problem(rng, 5, 6, scale=2.0)
@@ -251,6 +285,12 @@ def check_multiclass_hinge_loss_edge_cases(multiclass_hinge_loss: Callable, seed
     scores, labels = _multiclass_problem(rng, 6, 3)
     _check_ww_loss_on(multiclass_hinge_loss, scores.astype(np.float32), labels,
                       "multiclass_hinge_loss on float32 scores", **FLOAT32)
+
+
+def check_multiclass_hinge_loss_edge_cases(multiclass_hinge_loss: Callable, seed: int) -> None:
+    """Hidden check: equal scores, terms exactly 0, terms active only for margin 2.5 (fixed) and another
+    margin on random scores, two classes, a batch of one, float32."""
+    _multiclass_hinge_loss_requirements(multiclass_hinge_loss, np.random.default_rng(seed), HIDDEN)
 
 
 def _ww_grad_mistakes(scores, labels, margin, expected) -> dict:
@@ -284,18 +324,21 @@ def check_multiclass_hinge_grad(multiclass_hinge_grad: Callable) -> None:
     _check_ww_grad_on(multiclass_hinge_grad, scores, labels, "multiclass_hinge_grad on random scores (6, 4)")
     _check_ww_grad_on(multiclass_hinge_grad, scores, labels,
                       "multiclass_hinge_grad on random scores (6, 4) with margin=0.5", margin=0.5)
+    _multiclass_hinge_grad_requirements(multiclass_hinge_grad,
+                                        np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
 
 
-def check_multiclass_hinge_grad_edge_cases(multiclass_hinge_grad: Callable, seed: int) -> None:
-    """Hidden check: subgradient 0 where a term is exactly 0, terms active only for margin 2.5 (fixed)
+def _multiclass_hinge_grad_requirements(multiclass_hinge_grad: Callable, rng: np.random.Generator,
+                                        which: str) -> None:
+    """Every requirement, on the ``which`` fixed inputs and random ones from ``rng``:
+    subgradient 0 where a term is exactly 0, terms active only for margin 2.5 (fixed)
     and another margin on random scores, two classes, a batch of one, float32."""
-    rng = np.random.default_rng(seed)
-    scores, labels = _on_margin_multiclass()
+    scores, labels = _on_margin_multiclass(which)
     _check_ww_grad_on(multiclass_hinge_grad, scores, labels,
                       "multiclass_hinge_grad with margin terms exactly 0 (subgradient 0 there)")
-    _check_ww_grad_on(multiclass_hinge_grad, np.zeros((3, 5)), np.array([0, 4, 2]),
+    _check_ww_grad_on(multiclass_hinge_grad, *_variant(np.zeros((3, 5)), np.array([0, 4, 2]), which),
                       "multiclass_hinge_grad with all scores 0")
-    _check_ww_grad_on(multiclass_hinge_grad, *_active_only_for_wide_margin(),
+    _check_ww_grad_on(multiclass_hinge_grad, *_active_only_for_wide_margin(which),
                       "multiclass_hinge_grad with margin=2.5 on scores whose terms are positive only for "
                       "a margin above 1", margin=2.5)
     scores, labels = _multiclass_problem(rng, 5, 6, scale=2.0)
@@ -323,6 +366,12 @@ def _cs_margins(scores, labels, include_true_class: bool = False):
     return 1 - s[rows, labels] + others[rows, best], best
 
 
+def check_multiclass_hinge_grad_edge_cases(multiclass_hinge_grad: Callable, seed: int) -> None:
+    """Hidden check: subgradient 0 where a term is exactly 0, terms active only for margin 2.5 (fixed)
+    and another margin on random scores, two classes, a batch of one, float32."""
+    _multiclass_hinge_grad_requirements(multiclass_hinge_grad, np.random.default_rng(seed), HIDDEN)
+
+
 def _cs_loss_mistakes(scores, labels) -> dict:
     per_sample = ref.crammer_singer_hinge_loss(scores, labels, reduction="none")
     expected = per_sample.mean()
@@ -345,16 +394,19 @@ def check_crammer_singer_hinge_loss(crammer_singer_hinge_loss: Callable) -> None
     scores, labels = _multiclass_problem(np.random.default_rng(VISIBLE_SEED), 6, 4)
     _check_cs_loss_on(crammer_singer_hinge_loss, scores, labels,
                       "crammer_singer_hinge_loss on random scores (6, 4)")
+    _crammer_singer_hinge_loss_requirements(crammer_singer_hinge_loss,
+                                            np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
 
 
-def check_crammer_singer_hinge_loss_edge_cases(crammer_singer_hinge_loss: Callable, seed: int) -> None:
-    """Hidden check: margins exactly 0, two wrong classes within the margin of a true class that scores
+def _crammer_singer_hinge_loss_requirements(crammer_singer_hinge_loss: Callable, rng: np.random.Generator,
+                                            which: str) -> None:
+    """Every requirement, on the ``which`` fixed inputs and random ones from ``rng``:
+    margins exactly 0, two wrong classes within the margin of a true class that scores
     highest (fixed), every sample beyond the margin, two classes, a batch of one, float32."""
-    rng = np.random.default_rng(seed)
-    scores, labels = _on_margin_multiclass()
+    scores, labels = _on_margin_multiclass(which)
     _check_cs_loss_on(crammer_singer_hinge_loss, scores, labels,
                       "crammer_singer_hinge_loss with samples exactly on the margin")
-    _check_cs_loss_on(crammer_singer_hinge_loss, *_close_call_multiclass(),
+    _check_cs_loss_on(crammer_singer_hinge_loss, *_close_call_multiclass(which),
                       "crammer_singer_hinge_loss with two wrong classes within the margin and a true class "
                       "that scores highest by less than 1")
     scores, labels = _multiclass_problem(rng, 5, 4)
@@ -368,6 +420,12 @@ def check_crammer_singer_hinge_loss_edge_cases(crammer_singer_hinge_loss: Callab
     scores, labels = _multiclass_problem(rng, 6, 3, scale=2.0)
     _check_cs_loss_on(crammer_singer_hinge_loss, scores.astype(np.float32), labels,
                       "crammer_singer_hinge_loss on float32 scores", **FLOAT32)
+
+
+def check_crammer_singer_hinge_loss_edge_cases(crammer_singer_hinge_loss: Callable, seed: int) -> None:
+    """Hidden check: margins exactly 0, two wrong classes within the margin of a true class that scores
+    highest (fixed), every sample beyond the margin, two classes, a batch of one, float32."""
+    _crammer_singer_hinge_loss_requirements(crammer_singer_hinge_loss, np.random.default_rng(seed), HIDDEN)
 
 
 def _cs_gradient(scores, labels, include_true_class=False, at_kink=False) -> np.ndarray:
@@ -401,16 +459,19 @@ def check_crammer_singer_hinge_grad(crammer_singer_hinge_grad: Callable) -> None
     scores, labels = _multiclass_problem(np.random.default_rng(VISIBLE_SEED), 6, 4)
     _check_cs_grad_on(crammer_singer_hinge_grad, scores, labels,
                       "crammer_singer_hinge_grad on random scores (6, 4)")
+    _crammer_singer_hinge_grad_requirements(crammer_singer_hinge_grad,
+                                            np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
 
 
-def check_crammer_singer_hinge_grad_edge_cases(crammer_singer_hinge_grad: Callable, seed: int) -> None:
-    """Hidden check: subgradient 0 on the margin, two wrong classes within the margin of a true class that
+def _crammer_singer_hinge_grad_requirements(crammer_singer_hinge_grad: Callable, rng: np.random.Generator,
+                                            which: str) -> None:
+    """Every requirement, on the ``which`` fixed inputs and random ones from ``rng``:
+    subgradient 0 on the margin, two wrong classes within the margin of a true class that
     scores highest (fixed), all beyond it, two classes, a batch of one, float32."""
-    rng = np.random.default_rng(seed)
-    scores, labels = _on_margin_multiclass()
+    scores, labels = _on_margin_multiclass(which)
     _check_cs_grad_on(crammer_singer_hinge_grad, scores, labels,
                       "crammer_singer_hinge_grad with samples exactly on the margin (subgradient 0)")
-    _check_cs_grad_on(crammer_singer_hinge_grad, *_close_call_multiclass(),
+    _check_cs_grad_on(crammer_singer_hinge_grad, *_close_call_multiclass(which),
                       "crammer_singer_hinge_grad with two wrong classes within the margin and a true class "
                       "that scores highest by less than 1")
     scores, labels = _multiclass_problem(rng, 5, 4)
@@ -430,6 +491,12 @@ def check_crammer_singer_hinge_grad_edge_cases(crammer_singer_hinge_grad: Callab
 
 def _residual(pred, target) -> np.ndarray:
     return np.asarray(pred, dtype=np.float64) - np.asarray(target, dtype=np.float64)
+
+
+def check_crammer_singer_hinge_grad_edge_cases(crammer_singer_hinge_grad: Callable, seed: int) -> None:
+    """Hidden check: subgradient 0 on the margin, two wrong classes within the margin of a true class that
+    scores highest (fixed), all beyond it, two classes, a batch of one, float32."""
+    _crammer_singer_hinge_grad_requirements(crammer_singer_hinge_grad, np.random.default_rng(seed), HIDDEN)
 
 
 def _regression_mistakes(name: str, pred, target, beta: float | None, expected) -> dict:
@@ -470,10 +537,16 @@ def _check_regression_on(name: str, function: Callable, pred, target, what, beta
 def _visible_regression_check(name: str, function: Callable) -> None:
     pred, target = _regression_problem(np.random.default_rng(VISIBLE_SEED), (8,))
     _check_regression_on(name, function, pred, target, f"{name} on random pred and target of shape (8,)")
+    _regression_requirements(name, function, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
 
 
 def _hidden_regression_check(name: str, function: Callable, seed: int) -> None:
-    rng = np.random.default_rng(seed)
+    _regression_requirements(name, function, np.random.default_rng(seed))
+
+
+def _regression_requirements(name: str, function: Callable, rng: np.random.Generator) -> None:
+    """Every requirement on an L1 or L2 function, on random inputs from ``rng``: residuals exactly 0,
+    (N, Q) inputs, a batch of one, float32."""
     pred, target = _with_zero_residuals(*_regression_problem(rng, (9,)))
     _check_regression_on(name, function, pred, target, f"{name} where pred equals target at every third entry"
                          + (" (subgradient 0 there)" if name == "l1_grad" else ""))
@@ -533,10 +606,16 @@ def _visible_smooth_l1_check(name: str, function: Callable) -> None:
     _check_regression_on(name, function, pred, target, f"{name} on random pred and target of shape (8,)")
     pred, target = _regression_problem(rng, (8,), beta=2.0)
     _check_regression_on(name, function, pred, target, f"{name} with beta=2.0", beta=2.0)
+    _smooth_l1_requirements(name, function, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
 
 
 def _hidden_smooth_l1_check(name: str, function: Callable, seed: int) -> None:
-    rng = np.random.default_rng(seed)
+    _smooth_l1_requirements(name, function, np.random.default_rng(seed))
+
+
+def _smooth_l1_requirements(name: str, function: Callable, rng: np.random.Generator) -> None:
+    """Every requirement on a smooth L1 function, on random inputs from ``rng``: small, large and zero
+    beta, residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
     pred, target = _regression_problem(rng, (10,), beta=0.3)
     _check_regression_on(name, function, pred, target, f"{name} with beta=0.3", beta=0.3)
     pred, target = _regression_problem(rng, (6,))
