@@ -5,9 +5,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from nbgrader.api import Gradebook
 
-from autograder.grading.collect import Roster, collect_submissions
-from autograder.grading.course import CourseError
+from autograder.grading.collect import Roster, add_roster_to_gradebook, collect_submissions, roster_from_gradebook
+from autograder.grading.course import CourseError, put_environment_scripts_on_path
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NB = "softmax_cross_entropy"
@@ -136,3 +137,18 @@ def test_bad_roster_and_bad_source_are_errors(tmp_path):
     not_zip.write_text("hello")
     with pytest.raises(CourseError, match="neither a folder nor a zip"):
         run(tmp_path, not_zip, None)
+
+
+def test_the_roster_is_remembered_in_the_gradebook(tmp_path, roster):
+    put_environment_scripts_on_path()  # nbgrader runs `alembic` to create a gradebook
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        gradebook.add_student("walkin")  # added by hand, without an LMS user id
+        assert roster_from_gradebook(gradebook) is None  # no roster yet: ids come from the download
+        add_roster_to_gradebook(roster, gradebook)
+        remembered = roster_from_gradebook(gradebook)
+    source = make_zip(tmp_path / "canvas.zip", {f"doejane_1001_5001_{NB}.ipynb": "jane",
+                                                f"unknownperson_9999_5004_{NB}.ipynb": "who?"})
+    report, submitted = run(tmp_path, source, remembered)
+    assert collected(submitted) == {f"jdoe/{NB}.ipynb": "jane"}  # not 1001/, and 9999 is not created
+    assert dict(report.unmatched) == {f"unknownperson_9999_5004_{NB}.ipynb":
+                                      "no roster student matches 'unknownperson' or LMS user id 9999"}
