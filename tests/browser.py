@@ -19,6 +19,9 @@ window's ``load`` event and for MathJax 3 to finish typesetting, and returns wha
                                                    # (exercises, solutions, boxes): its heading or admonition
                                                    # title, classes, images inside it (and how many loaded),
                                                    # typeset formulas inside it, and the title's link target
+      "anchors": ["computational-graphs", "equation-backprop-eq-local", ...],
+                                                   # every id in the article: what a link #id can reach
+                                                   # (sections, labels, equations, exercises)
       "links": ["https://mybinder.org/v2/gh/...", ...],   # every distinct <a href>, resolved
       "text": "...",                               # document.body.innerText (the visible text)
     }
@@ -171,6 +174,7 @@ _PROBE = r"""
                          mjx: el.querySelectorAll("mjx-container").length,
                          title_link: link ? link.getAttribute("href") : null};
       });
+    var anchors = Array.prototype.map.call(document.querySelectorAll("article [id]"), function (el) { return el.id; });
     var mj = window.MathJax;
     var result = {
       title: document.title,
@@ -184,6 +188,7 @@ _PROBE = r"""
       images: images,
       figures: images.filter(function (im) { return im.in_article; }).length,
       blocks: blocks,
+      anchors: anchors,
       links: links,
       text: text
     };

@@ -119,6 +119,11 @@ TAUGHT_SECTIONS = [
     ("book/04-loss-functions.html", "regularisation-the-scale-ambiguity-l2-as-a-prior-weight-decay",
      "ex-loss-functions-scale"),
     ("book/04-loss-functions.html", "softmax-and-svm-on-the-same-scores", "ex-loss-functions-softmax-svm"),
+    ("book/03-backpropagation.html", "checking-gradients", "backprop-ex-gradcheck"),
+    ("book/05-optimizers.html", "momentum-as-an-exponential-moving-average", "ex-optimizers-ema-window"),
+    ("book/05-optimizers.html", "a-step-size-per-weight-adagrad-and-rmsprop", "ex-optimizers-rmsprop-first-step"),
+    ("book/05-optimizers.html", "weight-decay-l2-regularisation-and-adamw", "ex-optimizers-adamw"),
+    ("book/05-optimizers.html", "learning-rate-schedules", "ex-optimizers-schedule"),
 ]
 
 
@@ -136,21 +141,60 @@ def test_taught_section_has_its_figure_formulas_and_question(chapter, section, q
         f"question #{question} on {chapter} needs one solution in a dropdown, found {solutions}")
 
 
+# Anchors that other pages, the intro and the exercises link to, or that readers are sent to: labelled
+# sections, numbered equations and questions. A renamed heading or label must not silently break them.
+ANCHORS = {
+    "book/03-backpropagation.html": [
+        "backprop-gradient-check", "the-relative-error-and-what-its-size-means", "equation-backprop-eq-relative-error",
+        "backprop-gradient-check-practice", "kinks", "backprop-ex-gradcheck"],
+    "book/05-optimizers.html": [
+        "optimizers-gradient-descent-momentum-rmsprop-and-adam", "optimizers-ema", "optimizers-rmsprop",
+        "optimizers-weight-decay", "optimizers-schedules", "equation-eq-optimizers-adagrad",
+        "equation-eq-optimizers-rmsprop", "equation-eq-optimizers-weight-decay", "equation-eq-optimizers-adamw",
+        "ex-optimizers-ema-window", "ex-optimizers-rmsprop-first-step", "ex-optimizers-adamw",
+        "ex-optimizers-schedule"],
+}
+
+
+@pytest.mark.parametrize(("chapter", "anchor"), [(c, a) for c, anchors in ANCHORS.items() for a in anchors],
+                         ids=[f"{c.split('/')[1][:2]}-{a}" for c, anchors in ANCHORS.items() for a in anchors])
+def test_anchor_is_on_its_page(chapter, anchor):
+    anchors = facts(chapter)["anchors"]
+    assert anchor in anchors, f"no #{anchor} on {chapter}; ids there: {sorted(a for a in anchors if '-' in a)}"
+
+
+def test_relative_error_equation_is_typeset():
+    blocks = facts("book/03-backpropagation.html")["blocks"]
+    section = blocks.get("the-relative-error-and-what-its-size-means")
+    assert section is not None and section["mjx"] >= 10, f"the relative-error section is missing or untypeset: {section}"
+
+
+def test_step_rules_listing_shows_rmsprop():
+    # chapter 05 shows the step rules from the exercise notebook itself, RMSProp's among them
+    text = facts("book/05-optimizers.html")["text"]
+    assert "def rmsprop_rule" in text, "chapter 05's step-rules listing does not show def rmsprop_rule"
+
+
 def test_gradient_layout_box_is_typeset_and_linked():
     box = facts("book/02-softmax-cross-entropy.html")["blocks"].get("box-gradient-layout")
     assert box is not None, "chapter 02 has no #box-gradient-layout (other chapters link to that label)"
     assert "admonition" in box["classes"] and box["title"].startswith("Gradient layout"), box
     assert box["mjx"] >= 10, f"the gradient-layout box has only {box['mjx']} typeset formulas"
-    for page in ("book/intro.html", "book/04-loss-functions.html"):
+    for page in ("book/intro.html", "book/03-backpropagation.html", "book/04-loss-functions.html",
+                 "book/06-exam-practice.html"):
         links = facts(page)["links"]
         assert any(link.endswith("02-softmax-cross-entropy.html#box-gradient-layout") for link in links), (
             f"{page} does not link to the gradient-layout box")
 
 
-@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.split("/")[1][:2] in ("01", "02", "04")])
+# How each exercise notebook introduces its worked example (05 says it in its own words).
+WORKED_EXAMPLE = {"05": "What right looks like"}
+
+
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.split("/")[1][:2] in ("01", "02", "03", "04", "05", "06")])
 def test_exercise_page_shows_a_worked_example_before_the_first_stub(exercise):
     text = facts(exercise)["text"]
-    example = text.find("A worked example, computed by hand")
+    example = text.find(WORKED_EXAMPLE.get(exercise.split("/")[1][:2], "A worked example, computed by hand"))
     stub = re.search(r"# YOUR CODE HERE\s*\n\s*raise NotImplementedError\(\)", text)
     assert example != -1, f"{exercise} shows no worked example"
     assert stub and example < stub.start(), f"{exercise} shows its worked example after the first stub"
@@ -208,8 +252,8 @@ def test_helper_sees_broken_images_and_raw_tex(tmp_path):
     page = tmp_path / "broken.html"
     page.write_text(
         "<!DOCTYPE html><html><head><title>Broken page</title></head><body>"
-        "<article><p>$$ E = mc^2 $$ and \\[ x \\]</p><img src='missing.png' alt='gone'></article>"
-        "<a href='https://example.org/x'>out</a></body></html>",
+        "<article><p id='eq-1'>$$ E = mc^2 $$ and \\[ x \\]</p><img src='missing.png' alt='gone'></article>"
+        "<a id='outside' href='https://example.org/x'>out</a></body></html>",
         encoding="utf-8",
     )
     seen = inspect_page(page)
@@ -218,4 +262,5 @@ def test_helper_sees_broken_images_and_raw_tex(tmp_path):
     assert seen["raw_tex"] == {"$$": 2, "\\[": 1, "\\begin{": 0}
     assert [(i["alt"], i["naturalWidth"], i["in_article"]) for i in seen["images"]] == [("gone", 0, True)]
     assert "https://example.org/x" in seen["links"]
+    assert seen["anchors"] == ["eq-1"], "anchors are the ids inside <article>, and only those"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.html"], "the probe copy was left behind"

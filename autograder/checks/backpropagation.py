@@ -310,7 +310,7 @@ def check_conv2d_edge_cases(conv2d_forward: Callable, conv2d_backward: Callable,
 def _window_gradient(x, dout, k, s, window_grad, accumulate=True):
     """dx shaped like x, built window by window, the way a student's loop would.
 
-    window_grad(window (N, C, k, k), dout (N, C)) -> that window's gradient (N, C, k, k); it is added
+    window_grad(window (N, K, k, k), dout (N, K)) -> that window's gradient (N, K, k, k); it is added
     into dx, or assigned with ``accumulate=False`` (then where windows overlap the last one wins).
     """
     dx = np.zeros(x.shape)
@@ -326,7 +326,7 @@ def _window_gradient(x, dout, k, s, window_grad, accumulate=True):
 
 
 def _first_max_mask(window):
-    """1 at the first maximum of each (k, k) window in row-major order, 0 elsewhere: (N, C, k, k)."""
+    """1 at the first maximum of each (k, k) window in row-major order, 0 elsewhere: (N, K, k, k)."""
     n, c, k, _ = window.shape
     flat = window.reshape(n, c, k * k)
     mask = np.zeros_like(flat)
@@ -354,7 +354,7 @@ def _max_pool_mistakes(x, dout, k, s):
 
 def _argmax_assigned(x, dout, k, s):
     """dx of ``dx[argmax of each window] = dout``: an entry that is the maximum of several overlapping
-    windows keeps the last window's gradient instead of their sum. x (N, C, H, W) -> (N, C, H, W)."""
+    windows keeps the last window's gradient instead of their sum. x (N, K, H, V) -> (N, K, H, V)."""
     n, c = x.shape[:2]
     dx = np.zeros(x.shape)
     samples, channels = np.ogrid[:n, :c]

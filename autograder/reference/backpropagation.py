@@ -5,8 +5,8 @@ autograd (never from the formulas the students derive): ``*_grads(inputs..., dou
 of ``sum(out * dout)`` with respect to the inputs, which is exactly what a layer's backward pass returns
 when ``dout`` is the upstream gradient dL/dout.
 
-Layouts are PyTorch's: images x (N, C, H, W), convolution weights w (F, C, KH, KW), linear weights
-W (out, in), so a linear layer computes ``out = x @ W.T + b``.
+Layouts are PyTorch's: images x (N, K, H, V) (K channels of H x V pixels, the book's symbols), convolution
+weights w (F, K, KH, KV), linear weights W (out, in), so a linear layer computes ``out = x @ W.T + b``.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def relu_grad(x: np.ndarray, dout: np.ndarray) -> np.ndarray:
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)), elementwise, any shape, float64 (``torch.sigmoid``)."""
+    """sigmoid(x) = 1 / (1 + exp(-x)), elementwise, any shape, float64 (``torch.sigmoid``)."""
     return _forward(torch.sigmoid, x)
 
 
@@ -92,34 +92,34 @@ def conv2d_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0
 
 
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """Cross-correlation as ``F.conv2d``: x (N, C, H, W), w (F, C, KH, KW), b (F,) -> (N, F, OH, OW)."""
+    """Cross-correlation as ``F.conv2d``: x (N, K, H, V), w (F, K, KH, KV), b (F,) -> (N, F, OH, OV)."""
     return _forward(F.conv2d, x, w, b, stride=stride, padding=padding)
 
 
 def conv2d_grads(x, w, b, dout, stride: int = 1, padding: int = 0):
-    """dout (N, F, OH, OW) -> (dx (N, C, H, W), dw (F, C, KH, KW), db (F,)), by autograd."""
+    """dout (N, F, OH, OV) -> (dx (N, K, H, V), dw (F, K, KH, KV), db (F,)), by autograd."""
     return _grads(F.conv2d, (x, w, b), dout, stride=stride, padding=padding)
 
 
 # --- pooling ---------------------------------------------------------------------------------------
 
 def max_pool2d(x: np.ndarray, kernel_size: int = 2, stride: int = 2) -> np.ndarray:
-    """Maximum over kernel_size x kernel_size windows: x (N, C, H, W) -> (N, C, OH, OW) (``F.max_pool2d``)."""
+    """Maximum over kernel_size x kernel_size windows: x (N, K, H, V) -> (N, K, OH, OV) (``F.max_pool2d``)."""
     return _forward(F.max_pool2d, x, kernel_size=kernel_size, stride=stride)
 
 
 def max_pool2d_grad(x, dout, kernel_size: int = 2, stride: int = 2) -> np.ndarray:
-    """dL/dx (N, C, H, W) of max pooling for dout (N, C, OH, OW), by autograd (ties: PyTorch's choice)."""
+    """dL/dx (N, K, H, V) of max pooling for dout (N, K, OH, OV), by autograd (ties: PyTorch's choice)."""
     return _grads(F.max_pool2d, (x,), dout, kernel_size=kernel_size, stride=stride)[0]
 
 
 def avg_pool2d(x: np.ndarray, kernel_size: int = 2, stride: int = 2) -> np.ndarray:
-    """Mean over kernel_size x kernel_size windows: x (N, C, H, W) -> (N, C, OH, OW) (``F.avg_pool2d``)."""
+    """Mean over kernel_size x kernel_size windows: x (N, K, H, V) -> (N, K, OH, OV) (``F.avg_pool2d``)."""
     return _forward(F.avg_pool2d, x, kernel_size=kernel_size, stride=stride)
 
 
 def avg_pool2d_grad(x, dout, kernel_size: int = 2, stride: int = 2) -> np.ndarray:
-    """dL/dx (N, C, H, W) of average pooling for dout (N, C, OH, OW), by autograd."""
+    """dL/dx (N, K, H, V) of average pooling for dout (N, K, OH, OV), by autograd."""
     return _grads(F.avg_pool2d, (x,), dout, kernel_size=kernel_size, stride=stride)[0]
 
 
@@ -129,7 +129,7 @@ PARAMETER_NAMES = ("W1", "b1", "W2", "b2")
 
 
 def two_layer_net_scores(x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
-    """Scores relu(x W1^T + b1) W2^T + b2: x (N, D), W1 (H, D), b1 (H,), W2 (C, H), b2 (C,) -> (N, C)."""
+    """Scores relu(x W1^T + b1) W2^T + b2: x (N, D), W1 (M, D), b1 (M,), W2 (C, M), b2 (C,) -> (N, C)."""
     with torch.no_grad(), one_thread():
         return _two_layer_net(_float64(x), {k: _float64(params[k]) for k in PARAMETER_NAMES}).numpy()
 
@@ -138,7 +138,8 @@ def two_layer_net_loss_and_grads(x: np.ndarray, params: dict[str, np.ndarray],
                                  labels: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
     """Mean softmax cross-entropy of the two-layer net's scores and its gradients, by autograd.
 
-    x (N, D), params {"W1": (H, D), "b1": (H,), "W2": (C, H), "b2": (C,)}, labels (N,) int.
+    x (N, D), params {"W1": (M, D), "b1": (M,), "W2": (C, M), "b2": (C,)} (M hidden units, C classes),
+    labels (N,) int.
     Returns (loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}), each gradient shaped like its parameter.
     """
     tensors = {k: _float64(params[k], requires_grad=True) for k in PARAMETER_NAMES}
