@@ -41,8 +41,8 @@ from torch import nn
 from autograder.compare import CheckFailure, assert_close, fail
 from autograder.grading import torch_driver
 from autograder.grading.rpc import RemoteFunction
-from autograder.reference import one_thread
 from autograder.reference import capstone as ref
+from autograder.torch_helpers import one_thread
 
 RTOL = 1e-10
 VISIBLE_STEPS = 20

@@ -16,17 +16,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.reference import one_thread
-
-
-def _float64(array: np.ndarray, requires_grad: bool = False) -> torch.Tensor:
-    # a copy: torch refuses views with negative strides, such as a kernel flipped with [..., ::-1, ::-1]
-    return torch.tensor(np.array(array, dtype=np.float64, order="C"), requires_grad=requires_grad)
+from autograder.torch_helpers import float64_tensor, one_thread
 
 
 def _forward(function: Callable, *inputs: np.ndarray, **kwargs) -> np.ndarray:
     with torch.no_grad(), one_thread():
-        return function(*map(_float64, inputs), **kwargs).numpy()
+        return function(*map(float64_tensor, inputs), **kwargs).numpy()
 
 
 def _grads(function: Callable, inputs: tuple[np.ndarray, ...], dout: np.ndarray, **kwargs):
@@ -34,9 +29,9 @@ def _grads(function: Callable, inputs: tuple[np.ndarray, ...], dout: np.ndarray,
 
     Returns a tuple of float64 arrays, one per input, each shaped like its input.
     """
-    tensors = [_float64(a, requires_grad=True) for a in inputs]
+    tensors = [float64_tensor(a, requires_grad=True) for a in inputs]
     with one_thread():
-        function(*tensors, **kwargs).backward(_float64(dout))
+        function(*tensors, **kwargs).backward(float64_tensor(dout))
     return tuple(t.grad.numpy() for t in tensors)
 
 
@@ -131,7 +126,7 @@ PARAMETER_NAMES = ("W1", "b1", "W2", "b2")
 def two_layer_net_scores(x: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
     """Scores relu(x W1^T + b1) W2^T + b2: x (N, D), W1 (M, D), b1 (M,), W2 (C, M), b2 (C,) -> (N, C)."""
     with torch.no_grad(), one_thread():
-        return _two_layer_net(_float64(x), {k: _float64(params[k]) for k in PARAMETER_NAMES}).numpy()
+        return _two_layer_net(float64_tensor(x), {k: float64_tensor(params[k]) for k in PARAMETER_NAMES}).numpy()
 
 
 def two_layer_net_loss_and_grads(x: np.ndarray, params: dict[str, np.ndarray],
@@ -142,9 +137,9 @@ def two_layer_net_loss_and_grads(x: np.ndarray, params: dict[str, np.ndarray],
     labels (N,) int.
     Returns (loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}), each gradient shaped like its parameter.
     """
-    tensors = {k: _float64(params[k], requires_grad=True) for k in PARAMETER_NAMES}
+    tensors = {k: float64_tensor(params[k], requires_grad=True) for k in PARAMETER_NAMES}
     with one_thread():
-        scores = _two_layer_net(_float64(x), tensors)
+        scores = _two_layer_net(float64_tensor(x), tensors)
         loss = F.cross_entropy(scores, torch.as_tensor(np.asarray(labels), dtype=torch.int64))
         loss.backward()
     return loss.item(), {k: t.grad.numpy() for k, t in tensors.items()}

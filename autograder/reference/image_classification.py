@@ -11,13 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def _float64(array: np.ndarray) -> torch.Tensor:
-    return torch.tensor(np.asarray(array, dtype=np.float64))
-
-
-def _labels(labels: np.ndarray) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(labels), dtype=torch.int64)
+from autograder.torch_helpers import float64_tensor, labels_tensor
 
 
 def flatten_images(images: np.ndarray) -> np.ndarray:
@@ -33,7 +27,7 @@ def flatten_images(images: np.ndarray) -> np.ndarray:
 
 def linear_scores(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Scores of one fully-connected layer: x (N, D), W (C, D), b (C,) -> x W^T + b, (N, C) float64."""
-    return F.linear(_float64(x), _float64(W), _float64(b)).numpy()
+    return F.linear(float64_tensor(x), float64_tensor(W), float64_tensor(b)).numpy()
 
 
 def _parameter_count(module: torch.nn.Module) -> int:
@@ -62,15 +56,15 @@ def top_k_accuracy(scores: np.ndarray, labels: np.ndarray, k: int) -> float:
     Which of several tied scores ``torch.topk`` returns is not specified: use this only on scores
     without ties at the k-th place (see :func:`top_k_accuracy_with_ties`).
     """
-    top = torch.topk(_float64(scores), k, dim=1).indices
-    return (top == _labels(labels)[:, None]).any(dim=1).to(torch.float64).mean().item()
+    top = torch.topk(float64_tensor(scores), k, dim=1).indices
+    return (top == labels_tensor(labels)[:, None]).any(dim=1).to(torch.float64).mean().item()
 
 
 def top_k_accuracy_with_ties(scores: np.ndarray, labels: np.ndarray, k: int) -> float:
     """Top-k accuracy under the course's rule for ties: a row counts only when its label is among the
     k highest however ties are broken, i.e. when at most k classes (the label included) score at least
     as much as the label. Equal to :func:`top_k_accuracy` when there are no ties."""
-    scores = _float64(scores)
-    true_scores = scores.gather(1, _labels(labels)[:, None])
+    scores = float64_tensor(scores)
+    true_scores = scores.gather(1, labels_tensor(labels)[:, None])
     at_least_as_high = (scores >= true_scores).sum(dim=1)
     return (at_least_as_high <= k).to(torch.float64).mean().item()

@@ -21,13 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def _float64(array: np.ndarray, requires_grad: bool = False) -> torch.Tensor:
-    return torch.tensor(np.asarray(array, dtype=np.float64), requires_grad=requires_grad)
-
-
-def _labels(labels: np.ndarray) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(labels), dtype=torch.int64)
+from autograder.torch_helpers import float64_tensor, labels_tensor
 
 
 def _reduce(per_sample: torch.Tensor, reduction: str) -> torch.Tensor:
@@ -46,7 +40,7 @@ def _value(loss: torch.Tensor) -> float | np.ndarray:
 
 def _grad(loss_of: Callable[[torch.Tensor], torch.Tensor], first: np.ndarray) -> np.ndarray:
     """Gradient of the scalar ``loss_of(tensor)`` with respect to ``first``, by autograd; shaped like it."""
-    x = _float64(first, requires_grad=True)
+    x = float64_tensor(first, requires_grad=True)
     loss_of(x).backward()
     return x.grad.numpy()
 
@@ -55,12 +49,12 @@ def _grad(loss_of: Callable[[torch.Tensor], torch.Tensor], first: np.ndarray) ->
 
 def _binary_hinge(scores: torch.Tensor, targets: np.ndarray, reduction: str) -> torch.Tensor:
     # relu, not clamp: its derivative at a sample exactly on the margin (t y = 1) is 0.
-    return _reduce(torch.relu(1 - _float64(targets) * scores), reduction)
+    return _reduce(torch.relu(1 - float64_tensor(targets) * scores), reduction)
 
 
 def binary_hinge_loss(scores: np.ndarray, targets: np.ndarray, reduction: str = "mean"):
     """max(0, 1 - t y) of scores y (N,) and targets t (N,) in {-1, +1}; mean over the batch -> float."""
-    return _value(_binary_hinge(_float64(scores), targets, reduction))
+    return _value(_binary_hinge(float64_tensor(scores), targets, reduction))
 
 
 def binary_hinge_grad(scores: np.ndarray, targets: np.ndarray, reduction: str = "mean") -> np.ndarray:
@@ -71,21 +65,21 @@ def binary_hinge_grad(scores: np.ndarray, targets: np.ndarray, reduction: str = 
 def logistic_loss(scores: np.ndarray, targets: np.ndarray, reduction: str = "mean"):
     """log(1 + exp(-t y)) of scores (N,) and targets in {-1, +1}: ``F.soft_margin_loss``, which is binary
     cross-entropy on sigmoid(y) written for -1/+1 targets."""
-    return _value(F.soft_margin_loss(_float64(scores), _float64(targets), reduction=reduction))
+    return _value(F.soft_margin_loss(float64_tensor(scores), float64_tensor(targets), reduction=reduction))
 
 
 def hinge_embedding_loss(scores: np.ndarray, targets: np.ndarray, margin: float = 1.0,
                          reduction: str = "mean"):
     """torch's ``HingeEmbeddingLoss``, which is NOT the SVM hinge: y for t = +1, max(0, margin - y) for
     t = -1, meant for distances y >= 0 between pairs. Scores (N,), targets in {-1, +1}."""
-    return _value(F.hinge_embedding_loss(_float64(scores), _float64(targets), margin=margin,
+    return _value(F.hinge_embedding_loss(float64_tensor(scores), float64_tensor(targets), margin=margin,
                                          reduction=reduction))
 
 
 # --- multi-class hinge: Weston-Watkins (torch's multi_margin_loss) and Crammer-Singer ----------------
 
 def _multi_margin(scores: torch.Tensor, labels: np.ndarray, margin: float, reduction: str) -> torch.Tensor:
-    return F.multi_margin_loss(scores, _labels(labels), margin=margin, reduction=reduction)
+    return F.multi_margin_loss(scores, labels_tensor(labels), margin=margin, reduction=reduction)
 
 
 def multiclass_hinge_loss(scores: np.ndarray, labels: np.ndarray, margin: float = 1.0,
@@ -93,7 +87,7 @@ def multiclass_hinge_loss(scores: np.ndarray, labels: np.ndarray, margin: float 
     """Weston-Watkins hinge as ``F.multi_margin_loss``: per sample, with c its true class and y its scores,
     the sum over j != c of max(0, margin - y_c + y_j), divided by the number of classes C.
     scores (N, C), labels (N,) int."""
-    return _value(_multi_margin(_float64(scores), labels, margin, reduction))
+    return _value(_multi_margin(float64_tensor(scores), labels, margin, reduction))
 
 
 def multiclass_hinge_grad(scores: np.ndarray, labels: np.ndarray, margin: float = 1.0,
@@ -104,7 +98,7 @@ def multiclass_hinge_grad(scores: np.ndarray, labels: np.ndarray, margin: float 
 
 
 def _crammer_singer(scores: torch.Tensor, labels: np.ndarray, reduction: str) -> torch.Tensor:
-    labels = _labels(labels)
+    labels = labels_tensor(labels)
     true_score = scores.gather(1, labels[:, None])[:, 0]
     is_true_class = F.one_hot(labels, scores.shape[1]).bool()
     # amax, not max: on a tie between wrong classes it splits the gradient equally among them.
@@ -115,7 +109,7 @@ def _crammer_singer(scores: torch.Tensor, labels: np.ndarray, reduction: str) ->
 def crammer_singer_hinge_loss(scores: np.ndarray, labels: np.ndarray, reduction: str = "mean"):
     """Crammer-Singer hinge: per sample max(0, 1 - y_c + max over j != c of y_j), no 1/C.
     scores (N, C) with C >= 2, labels (N,) int; mean over the batch -> float."""
-    return _value(_crammer_singer(_float64(scores), labels, reduction))
+    return _value(_crammer_singer(float64_tensor(scores), labels, reduction))
 
 
 def crammer_singer_hinge_grad(scores: np.ndarray, labels: np.ndarray, reduction: str = "mean") -> np.ndarray:
@@ -128,42 +122,42 @@ def crammer_singer_hinge_grad(scores: np.ndarray, labels: np.ndarray, reduction:
 
 def l1_loss(pred: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     """mean |pred - target| over all entries (``F.l1_loss``); pred and target of the same shape."""
-    return _value(F.l1_loss(_float64(pred), _float64(target), reduction=reduction))
+    return _value(F.l1_loss(float64_tensor(pred), float64_tensor(target), reduction=reduction))
 
 
 def l1_grad(pred: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
     """dL/dpred of ``l1_loss`` by autograd, shaped like pred: sign(pred - target) / pred.size (0 where equal)."""
-    return _grad(lambda p: F.l1_loss(p, _float64(target), reduction=reduction), pred)
+    return _grad(lambda p: F.l1_loss(p, float64_tensor(target), reduction=reduction), pred)
 
 
 def l2_loss(pred: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     """mean (pred - target)^2 over all entries (``F.mse_loss``); pred and target of the same shape."""
-    return _value(F.mse_loss(_float64(pred), _float64(target), reduction=reduction))
+    return _value(F.mse_loss(float64_tensor(pred), float64_tensor(target), reduction=reduction))
 
 
 def l2_grad(pred: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
     """dL/dpred of ``l2_loss`` by autograd, shaped like pred."""
-    return _grad(lambda p: F.mse_loss(p, _float64(target), reduction=reduction), pred)
+    return _grad(lambda p: F.mse_loss(p, float64_tensor(target), reduction=reduction), pred)
 
 
 def smooth_l1_loss(pred: np.ndarray, target: np.ndarray, beta: float = 1.0, reduction: str = "mean"):
     """``F.smooth_l1_loss``: per entry 0.5 r^2 / beta if |r| < beta else |r| - 0.5 beta, r = pred - target;
     beta = 0 gives the L1 loss. Mean over all entries."""
-    return _value(F.smooth_l1_loss(_float64(pred), _float64(target), beta=beta, reduction=reduction))
+    return _value(F.smooth_l1_loss(float64_tensor(pred), float64_tensor(target), beta=beta, reduction=reduction))
 
 
 def smooth_l1_grad(pred: np.ndarray, target: np.ndarray, beta: float = 1.0,
                    reduction: str = "mean") -> np.ndarray:
     """dL/dpred of ``smooth_l1_loss`` by autograd, shaped like pred."""
-    return _grad(lambda p: F.smooth_l1_loss(p, _float64(target), beta=beta, reduction=reduction), pred)
+    return _grad(lambda p: F.smooth_l1_loss(p, float64_tensor(target), beta=beta, reduction=reduction), pred)
 
 
 def huber_loss(pred: np.ndarray, target: np.ndarray, delta: float = 1.0, reduction: str = "mean"):
     """``F.huber_loss``: per entry 0.5 r^2 if |r| < delta else delta (|r| - 0.5 delta); equals
     delta * smooth_l1_loss(pred, target, beta=delta)."""
-    return _value(F.huber_loss(_float64(pred), _float64(target), delta=delta, reduction=reduction))
+    return _value(F.huber_loss(float64_tensor(pred), float64_tensor(target), delta=delta, reduction=reduction))
 
 
 def huber_grad(pred: np.ndarray, target: np.ndarray, delta: float = 1.0, reduction: str = "mean") -> np.ndarray:
     """dL/dpred of ``huber_loss`` by autograd, shaped like pred."""
-    return _grad(lambda p: F.huber_loss(p, _float64(target), delta=delta, reduction=reduction), pred)
+    return _grad(lambda p: F.huber_loss(p, float64_tensor(target), delta=delta, reduction=reduction), pred)
