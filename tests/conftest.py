@@ -13,6 +13,8 @@ from fnmatch import fnmatch
 
 import pytest
 
+from autograder.torch_helpers import one_thread
+
 MARKERS_BY_FILE = {
     "sandbox": ("test_attacks*.py", "test_sandbox.py", "test_cli.py", "test_pipeline.py", "test_verdict.py",
                 "test_load.py"),
@@ -31,3 +33,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(marker)
         if any(part in item.name for part in SLOW_TEST_NAMES):
             item.add_marker("slow")
+
+
+@pytest.fixture(scope="module")
+def torch_on_one_thread():
+    """For modules of tiny torch models (``pytestmark = pytest.mark.usefixtures("torch_on_one_thread")``):
+    one thread runs them as fast as two, and is not slowed down 10-30x (OpenMP threads waiting on each
+    other) when other processes load the CPU."""
+    with one_thread():
+        yield

@@ -11,12 +11,7 @@ from autograder.training import gpu_check, read_run
 from autograder.training.reference import COMPARED_SCHEDULES, SWEEP
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("torch_on_one_thread")
 
 
 def test_the_tiny_check_runs_every_step_and_writes_its_figures(tmp_path, capsys):

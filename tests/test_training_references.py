@@ -16,13 +16,7 @@ from autograder.training.reference import (COMPARED_SCHEDULES, REFERENCES, SWEEP
                                            rounded)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny runs: one thread is as fast, and not slowed down by other processes' load."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("torch_on_one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -40,14 +40,7 @@ VAL = learnable_images(128, seed=1)
 QUICK = TrainConfig(epochs=2, batch_size=32, progress=False)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These models are tiny: one thread runs them as fast as two, and is not slowed down 10-30x
-    (OpenMP threads waiting on each other) when other processes load the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("torch_on_one_thread")
 
 
 def small_model(model_name: str) -> torch.nn.Module:
