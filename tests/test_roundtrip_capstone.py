@@ -96,11 +96,12 @@ def test_release_has_stubs_and_no_hidden_tests(course):
 
 def test_exact_scores(course):
     assert course.max_score() == MAX_SCORE
-    # carol passes the self-check (constant lr) and loses the hidden Momentum test (2); dave's Adam
-    # divides by zero: both Adam tests (3) and the training run (2) lost; erin's loop accumulates
-    # gradients: both loop tests (3) and the run (2) lost; frank's loop loses only the hidden test (2)
-    # (the run's 240 images in batches of 20 leave no partial batch).
-    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 9.0, "dave": 6.0, "erin": 6.0,
+    # Points follow effort: Momentum 1 + 1, Adam 2 + 2, the loop 1 + 2, the run 2. carol passes the
+    # self-check (constant lr) and loses the hidden Momentum test (1); dave's Adam divides by zero: both
+    # Adam tests (4) and the training run (2) lost; erin's loop accumulates gradients: both loop tests (3)
+    # and the run (2) lost; frank's loop loses only the hidden test (2) (the run's 240 images in batches
+    # of 20 leave no partial batch).
+    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 10.0, "dave": 5.0, "erin": 6.0,
                                "frank": 9.0}
 
 
