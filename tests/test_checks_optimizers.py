@@ -3,9 +3,10 @@
 For each of the four functions, the visible ``check_X`` and hidden ``check_X_edge_cases`` checks
 (a) pass on the solution notebook's functions and on other correct ways of writing them, and
 (b) fail with :class:`CheckFailure` on wrong implementations a student could plausibly write, naming the
-mistake (``Likely mistake: <key>``) where they recognise it. Some mistakes only show on edge cases (a
-learning rate that changes between steps, an integer x0, Adam's defaults): the visible check then passes
-and only the hidden one fails. Also here: the test problems' gradients agree with autograd, and the
+mistake (``Likely mistake: <key>``) where they recognise it. Every requirement case (a learning rate
+that changes between steps, tiny gradients, an integer x0, the defaults, ...) is in the visible check
+too, on its own inputs, so no wrong implementation passes the self-check to fail only when graded.
+Also here: the test problems' gradients agree with autograd, and the
 reference of the other momentum formulation agrees with torch exactly while the learning rate is constant.
 """
 from __future__ import annotations
@@ -19,8 +20,8 @@ import torch
 from autograder import optim_problems as problems
 from autograder.checks import optimizers as checks
 from autograder.reference import optimizers as ref
-from check_harness import (PASSES, Expect, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case, fails,
-                           failure_message, not_implemented, returns_none, TopicChecks)
+from check_harness import (Expect, assert_fails_as, assert_fails_for_every_seed, assert_outcome, case, fails,
+                           failure_message, not_implemented, returns_none, TopicChecks, visible_passes)
 from notebook_code import ROOT, solution_functions
 
 NOTEBOOK = ROOT / "solutions/05-optimizers/optimizers.ipynb"
@@ -478,8 +479,7 @@ WRONG = [
          fails(None, "must return a tuple (param, velocity); got ndarray"),
          fails(None, "must return a tuple (param, velocity)"), "momentum_step-returns-param-only"),
     # rmsprop_step
-    # with gradients of order 1 to 100, eps = 1e-8 inside or outside the root makes no visible difference
-    case("rmsprop_step", rmsprop_eps_inside_sqrt, PASSES,
+    case("rmsprop_step", rmsprop_eps_inside_sqrt, fails("rmsprop-eps-inside-sqrt", "tiny gradients"),
          fails("rmsprop-eps-inside-sqrt", "tiny gradients"), "rmsprop_step-eps-inside-sqrt"),
     case("rmsprop_step", rmsprop_alpha_swapped, fails("rmsprop-alpha-swapped"), fails("rmsprop-alpha-swapped"),
          "rmsprop_step-alpha-and-1-minus-alpha-swapped"),
@@ -493,7 +493,8 @@ WRONG = [
          "rmsprop_step-gradient-ascent"),
     case("rmsprop_step", rmsprop_with_bias_correction, fails(None, "values differ"), fails(None, "values differ"),
          "rmsprop_step-adam-like-bias-correction"),
-    case("rmsprop_step", rmsprop_wrong_default_alpha, PASSES, fails(None, "default lr, alpha and eps"),
+    case("rmsprop_step", rmsprop_wrong_default_alpha, fails(None, "default lr, alpha and eps"),
+         fails(None, "default lr, alpha and eps"),
          "rmsprop_step-wrong-default-alpha"),
     # adam_step
     case("adam_step", adam_no_bias_correction, fails("adam-no-bias-correction"),
@@ -512,7 +513,8 @@ WRONG = [
          "adam_step-gradient-ascent"),
     case("adam_step", adam_gradient_not_squared, fails(None, "values differ"), fails(None, "values differ"),
          "adam_step-v-averages-g-not-g-squared"),
-    case("adam_step", adam_wrong_default_lr, PASSES, fails(None, "default lr"), "adam_step-wrong-default-lr"),
+    case("adam_step", adam_wrong_default_lr, fails(None, "default lr"), fails(None, "default lr"),
+         "adam_step-wrong-default-lr"),
     # minimize
     case("minimize", minimize_without_x0,
          fails("minimize-missing-x0", "expected an array of shape (101, 4), got shape (100, 4)"),
@@ -521,7 +523,7 @@ WRONG = [
          "minimize-state-reset-every-step"),
     case("minimize", minimize_gradient_at_x0, fails(None, "values differ"), fails(None, "values differ"),
          "minimize-gradient-always-at-x0"),
-    case("minimize", minimize_x0_dtype, PASSES, fails(None, "integer starting point"),
+    case("minimize", minimize_x0_dtype, fails(None, "integer starting point"), fails(None, "integer starting point"),
          "minimize-trajectory-with-x0-dtype"),
     case("minimize", minimize_list_of_arrays, fails(None, "returned a list of arrays"),
          fails(None, "returned a list of arrays"), "minimize-returns-a-list"),
@@ -604,6 +606,11 @@ def trajectories_computed_once():
 @pytest.mark.parametrize("name, wrong, visible, hidden", WRONG)
 def test_hidden_check_fails_on_wrong_implementation_for_every_seed(name, wrong, visible, hidden):
     assert_fails_for_every_seed(lambda seed: hidden_check(name, seed), hidden, wrong)
+
+
+def test_the_self_check_catches_every_wrong_implementation():
+    # every requirement case of the hidden test runs in the visible check too, on its own inputs
+    assert visible_passes(WRONG) == []
 
 
 def test_every_function_has_at_least_two_wrong_implementations():

@@ -5,9 +5,11 @@ A step rule is checked by running it, as an optimizer runs, for 100 steps or mor
 of the returned state (velocity; RMSprop's square_avg; Adam's m and v) with ``torch.optim.SGD`` /
 ``torch.optim.RMSprop`` / ``torch.optim.Adam`` in
 float64, to a relative error of 1e-10. Every call must leave its input arrays unchanged.
-``check_<function>`` is the visible self-check; ``check_<function>_edge_cases`` the hidden test
-(learning rates that change between steps, matrix-shaped parameters, other hyper-parameters, tiny
-gradients, Adam's defaults; for ``minimize``: a state that is not an array, zero steps, an integer x0).
+``check_<function>`` is the visible self-check; ``check_<function>_edge_cases`` the hidden test. Both run
+every requirement case (learning rates that change between steps, matrix-shaped parameters, other
+hyper-parameters, tiny gradients, the defaults; for ``minimize``: a state that is not an array, zero
+steps, an integer x0), each on its own inputs: the self-check after its first run, on quadratics drawn
+from VISIBLE_REQUIREMENTS_SEED (and its own integer x0); the hidden test from the student's seed.
 """
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ from autograder.optim_problems import random_quadratic
 from autograder.reference import optimizers as ref
 
 VISIBLE_SEED = 0
+VISIBLE_REQUIREMENTS_SEED = 1  # the self-check's random problems for the requirement cases
+# Which fixed inputs a requirement case uses: the self-check's or the hidden test's.
+VISIBLE, HIDDEN = "visible", "hidden"
 RTOL = 1e-10          # relative to the largest entry of the compared trajectory
 VISIBLE_STEPS = 100
 HIDDEN_STEPS = 150
@@ -123,13 +128,20 @@ def check_sgd_step(sgd_step: Callable) -> None:
     grad_fn, x0 = _quadratic_problem(np.random.default_rng(VISIBLE_SEED), (5,))
     lrs = np.full(VISIBLE_STEPS, 0.05)
     _check_sgd_on(sgd_step, grad_fn, x0, lrs, "sgd_step(param, grad, lr=0.05) on a random quadratic, D = 5")
+    _sgd_step_requirements(sgd_step, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
+
+
+def _sgd_step_requirements(sgd_step: Callable, rng: np.random.Generator) -> None:
+    """Every requirement, on problems from ``rng``:
+    a (3, 4) matrix of parameters and a learning rate that changes between steps."""
+    grad_fn, x0 = _quadratic_problem(rng, (3, 4))
+    _check_sgd_on(sgd_step, grad_fn, x0, _step_schedule(HIDDEN_STEPS, 0.08),
+                  "sgd_step on a (3, 4) matrix of parameters, lr 0.08 then 0.02 from step 76")
 
 
 def check_sgd_step_edge_cases(sgd_step: Callable, seed: int) -> None:
     """Hidden check: a (3, 4) matrix of parameters and a learning rate that changes between steps."""
-    grad_fn, x0 = _quadratic_problem(np.random.default_rng(seed), (3, 4))
-    _check_sgd_on(sgd_step, grad_fn, x0, _step_schedule(HIDDEN_STEPS, 0.08),
-                  "sgd_step on a (3, 4) matrix of parameters, lr 0.08 then 0.02 from step 76")
+    _sgd_step_requirements(sgd_step, np.random.default_rng(seed))
 
 
 # --- momentum_step ---------------------------------------------------------------------------------
@@ -202,11 +214,12 @@ def check_momentum_step(momentum_step: Callable) -> None:
         _check_momentum_on(momentum_step, grad_fn, x0, lrs, 0.9, nesterov,
                            f"momentum_step(param, grad, velocity, lr=0.05, momentum=0.9, nesterov={nesterov})"
                            " on a random quadratic, D = 5")
+    _momentum_step_requirements(momentum_step, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
 
 
-def check_momentum_step_edge_cases(momentum_step: Callable, seed: int) -> None:
-    """Hidden check: learning rates that change between steps, a (3, 4) matrix, momentum 0.5 and 0.99."""
-    rng = np.random.default_rng(seed)
+def _momentum_step_requirements(momentum_step: Callable, rng: np.random.Generator) -> None:
+    """Every requirement, on problems from ``rng``:
+    learning rates that change between steps, a (3, 4) matrix, momentum 0.5 and 0.99."""
     grad_fn, x0 = _quadratic_problem(rng, (4,))
     lrs = _step_schedule(HIDDEN_STEPS, 0.05)
     for nesterov in (False, True):
@@ -218,6 +231,11 @@ def check_momentum_step_edge_cases(momentum_step: Callable, seed: int) -> None:
                        "momentum_step(..., lr=0.1, momentum=0.5, nesterov=True) on a (3, 4) matrix of parameters")
     _check_momentum_on(momentum_step, grad_fn, x0, np.full(HIDDEN_STEPS, 0.01), 0.99, False,
                        "momentum_step(..., lr=0.01, momentum=0.99) on a (3, 4) matrix of parameters")
+
+
+def check_momentum_step_edge_cases(momentum_step: Callable, seed: int) -> None:
+    """Hidden check: learning rates that change between steps, a (3, 4) matrix, momentum 0.5 and 0.99."""
+    _momentum_step_requirements(momentum_step, np.random.default_rng(seed))
 
 
 # --- rmsprop_step ----------------------------------------------------------------------------------
@@ -307,12 +325,13 @@ def check_rmsprop_step(rmsprop_step: Callable) -> None:
     grad_fn, x0 = _rmsprop_problem(np.random.default_rng(VISIBLE_SEED), (5,))
     _check_rmsprop_on(rmsprop_step, grad_fn, x0, np.full(VISIBLE_STEPS, 0.01), {"alpha": 0.99},
                       "rmsprop_step(param, grad, square_avg, lr=0.01, alpha=0.99) on a quadratic, D = 5")
+    _rmsprop_step_requirements(rmsprop_step, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
 
 
-def check_rmsprop_step_edge_cases(rmsprop_step: Callable, seed: int) -> None:
-    """Hidden check: tiny gradients (where eps matters), a learning rate that changes between steps, other
+def _rmsprop_step_requirements(rmsprop_step: Callable, rng: np.random.Generator) -> None:
+    """Every requirement, on problems from ``rng``:
+    tiny gradients (where eps matters), a learning rate that changes between steps, other
     alpha and eps on a (3, 4) matrix, the default hyper-parameters."""
-    rng = np.random.default_rng(seed)
     grad_fn, x0 = _rmsprop_problem(rng, (4,), scale=1e-6)
     _check_rmsprop_on(rmsprop_step, grad_fn, x0, np.full(HIDDEN_STEPS, 0.02), {"alpha": 0.99},
                       "rmsprop_step(..., lr=0.02, alpha=0.99) on a quadratic with tiny gradients (about 1e-5)")
@@ -322,6 +341,12 @@ def check_rmsprop_step_edge_cases(rmsprop_step: Callable, seed: int) -> None:
                       "rate that changes between steps (0.02, then 0.005 from step 76)")
     _check_rmsprop_on(rmsprop_step, grad_fn, x0, np.full(HIDDEN_STEPS, RMSPROP_DEFAULTS["lr"]), None,
                       "rmsprop_step(param, grad, square_avg) with its default lr, alpha and eps")
+
+
+def check_rmsprop_step_edge_cases(rmsprop_step: Callable, seed: int) -> None:
+    """Hidden check: tiny gradients (where eps matters), a learning rate that changes between steps, other
+    alpha and eps on a (3, 4) matrix, the default hyper-parameters."""
+    _rmsprop_step_requirements(rmsprop_step, np.random.default_rng(seed))
 
 
 # --- adam_step -------------------------------------------------------------------------------------
@@ -403,11 +428,12 @@ def check_adam_step(adam_step: Callable) -> None:
     grad_fn, x0 = _quadratic_problem(np.random.default_rng(VISIBLE_SEED), (5,))
     _check_adam_on(adam_step, grad_fn, x0, VISIBLE_STEPS, {"lr": 0.05},
                    "adam_step(param, grad, m, v, t, lr=0.05) on a random quadratic, D = 5")
+    _adam_step_requirements(adam_step, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
 
 
-def check_adam_step_edge_cases(adam_step: Callable, seed: int) -> None:
-    """Hidden check: tiny gradients (where eps matters), other betas and eps on a (3, 4) matrix, defaults."""
-    rng = np.random.default_rng(seed)
+def _adam_step_requirements(adam_step: Callable, rng: np.random.Generator) -> None:
+    """Every requirement, on problems from ``rng``:
+    tiny gradients (where eps matters), other betas and eps on a (3, 4) matrix, defaults."""
     grad_fn, x0 = _quadratic_problem(rng, (4,), scale=1e-6)
     _check_adam_on(adam_step, grad_fn, x0, HIDDEN_STEPS, {"lr": 0.05},
                    "adam_step(..., lr=0.05) on a quadratic with tiny gradients (about 1e-6)")
@@ -416,6 +442,11 @@ def check_adam_step_edge_cases(adam_step: Callable, seed: int) -> None:
                    "adam_step(..., lr=0.02, beta1=0.8, beta2=0.99, eps=1e-4) on a (3, 4) matrix of parameters")
     _check_adam_on(adam_step, grad_fn, x0, HIDDEN_STEPS, {},
                    "adam_step(param, grad, m, v, t) with its default lr, beta1, beta2 and eps")
+
+
+def check_adam_step_edge_cases(adam_step: Callable, seed: int) -> None:
+    """Hidden check: tiny gradients (where eps matters), other betas and eps on a (3, 4) matrix, defaults."""
+    _adam_step_requirements(adam_step, np.random.default_rng(seed))
 
 
 # --- minimize --------------------------------------------------------------------------------------
@@ -446,6 +477,7 @@ def check_minimize(minimize: Callable) -> None:
     _check_minimize_on(minimize, grad_fn, x0, ref.step_rule("sgd", 0.05, momentum=0.9), VISIBLE_STEPS,
                        ref.trajectory(grad_fn, x0, "sgd", VISIBLE_STEPS, 0.05, momentum=0.9),
                        "minimize(grad_fn, x0, step=<torch's SGD step, lr=0.05, momentum=0.9>, num_steps=100)")
+    _minimize_requirements(minimize, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
 
 
 def _decaying_lr_rule(lr: float) -> Callable:
@@ -456,9 +488,9 @@ def _decaying_lr_rule(lr: float) -> Callable:
     return step
 
 
-def check_minimize_edge_cases(minimize: Callable, seed: int) -> None:
-    """Hidden check: Adam's state, a state that is an int, zero steps, an integer x0."""
-    rng = np.random.default_rng(seed)
+def _minimize_requirements(minimize: Callable, rng: np.random.Generator, which: str) -> None:
+    """Every requirement, on problems from ``rng`` (and the ``which`` fixed inputs):
+    Adam's state, a state that is an int, zero steps, an integer x0."""
     grad_fn, x0 = _quadratic_problem(rng, (3,))
     _check_minimize_on(minimize, grad_fn, x0, ref.step_rule("adam", 0.1), HIDDEN_STEPS,
                        ref.trajectory(grad_fn, x0, "adam", HIDDEN_STEPS, 0.1),
@@ -469,7 +501,12 @@ def check_minimize_edge_cases(minimize: Callable, seed: int) -> None:
                        "minimize with a rule whose state is an int (the step count; lr 0.15 / (k + 1))")
     _check_minimize_on(minimize, grad_fn, x0, ref.step_rule("sgd", 0.05, momentum=0.9), 0,
                        x0[None, :], "minimize(..., num_steps=0): the trajectory is x0 alone, shape (1, 3)")
-    integer_x0 = np.array([3, -2, 1])
+    integer_x0 = np.array([3, -2, 1]) if which == HIDDEN else np.array([-1, 4, 2])
     _check_minimize_on(minimize, grad_fn, integer_x0, ref.step_rule("sgd", 0.05, momentum=0.9), HIDDEN_STEPS,
                        ref.trajectory(grad_fn, integer_x0, "sgd", HIDDEN_STEPS, 0.05, momentum=0.9),
-                       "minimize from an integer starting point x0 = np.array([3, -2, 1])")
+                       f"minimize from an integer starting point x0 = np.array({integer_x0.tolist()})")
+
+
+def check_minimize_edge_cases(minimize: Callable, seed: int) -> None:
+    """Hidden check: Adam's state, a state that is an int, zero steps, an integer x0."""
+    _minimize_requirements(minimize, np.random.default_rng(seed), HIDDEN)
