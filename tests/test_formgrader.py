@@ -17,7 +17,9 @@ from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import parse_utc
 
-from autograder.grading.autograded import GRADER_NOTE
+from autograder.grading.autograded import GRADER_NOTE, autograded_notebook
+from autograder.grading.course import Course
+from autograder.grading.jobs import SubmissionKey
 from autograder.nbgrader_app import run_nbgrader
 from grading import ADA_TIMESTAMP, EXAM, EXAM_NOTEBOOK, exam_practice_course
 from notebook_code import ROOT
@@ -149,7 +151,18 @@ def test_nbgraders_own_feedback_works_on_it_and_leaves_the_grader_notes_out(cour
     with open(course / "nbgrader_config.py", "a") as config:
         config.write("from autograder.grading.autograded import RemoveGraderNotes\n"
                      "c.GenerateFeedback.preprocessors.append(RemoveGraderNotes)\n")
-    run_nbgrader(course, "generate_feedback", EXAM)
+    run_nbgrader(course, "generate_feedback", EXAM, "--force")  # over what `cnn2 feedback` wrote
     ada, bob = ((course / "feedback" / s / EXAM / f"{EXAM_NOTEBOOK}.html").read_text() for s in ("ada", "bob"))
     assert "About 150 M weights" in ada  # ada's answer to short_1 (her other answers quote the source's)
     assert "for the grader" not in ada and "for the grader" not in bob and "Rubric" not in bob
+
+
+def test_a_graded_submission_formgrader_cannot_show_leaves_its_written_answers_to_a_person(courses):
+    course = Course.load(courses["cnn2"])
+    verdict = {"status": "graded", "reason": None, "tests": [], "flags": [], "score": 0.0,
+               "max_score": sum(TESTS.values()), "seconds": 0.0}
+    shown = autograded_notebook(SubmissionKey(EXAM, "cy", EXAM_NOTEBOOK), course.submitted_folder("cy", EXAM) /
+                                f"{EXAM_NOTEBOOK}.ipynb", course.source_notebook(EXAM, EXAM_NOTEBOOK),
+                                course.release_notebook(EXAM, EXAM_NOTEBOOK), course.db_url, verdict)
+    assert "cannot be shown here (NotJSONError): this is the release notebook" in shown.notebook.cells[0].source
+    assert shown.auto_scores == {name: None for name in WRITTEN} and shown.auto_comments == {}  # not "No response."

@@ -59,17 +59,20 @@ def autograded_notebook(key: SubmissionKey, submission: Path | None, source: Pat
     ``config``: the course's nbgrader configuration (e.g. ``OverwriteCells.add_missing_cells``)."""
     resources = {"nbgrader": {"notebook": key.notebook, "assignment": key.assignment, "student": key.student,
                               "db_url": db_url}}
-    notebook, note = None, None
+    notebook, notes = None, []
+    if verdict["status"] != "graded":
+        notes.append(f"This submission could not be graded: {verdict['reason']}.")
     if submission is not None:
         try:
             notebook = _sanitized(_read(submission), resources, config)
         except Exception as error:  # corrupt JSON, an invalid notebook, nbgrader metadata it rejects
-            note = f"the submitted file could not be read as a notebook ({type(error).__name__})"
-    if notebook is None:
+            notes.append(f"The submitted file cannot be shown here ({type(error).__name__}): this is the release "
+                         f"notebook, the file is in the submitted folder.")
+    else:
+        notes.append("Nothing was submitted for this notebook: this is the release notebook.")
+    from_release = notebook is None
+    if from_release:
         notebook = _sanitized(_read(release), resources, config)
-        note = note or "nothing was submitted for this notebook"
-    if verdict["status"] != "graded":
-        note = f"could not be graded: {verdict['reason']}" + (f"; {note}" if note else "")
     tests = {t["grade_id"]: t for t in verdict["tests"]}
     result = Autograded(notebook)
     for cell in notebook.cells:
@@ -77,15 +80,16 @@ def autograded_notebook(key: SubmissionKey, submission: Path | None, source: Pat
         grade_id = meta.get("grade_id")
         if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
             cell.outputs = [_output(tests.get(grade_id), verdict)]
-        elif utils.is_grade(cell):
-            result.auto_scores[grade_id] = utils.determine_grade(cell)[0] if verdict["status"] == "graded" else None
-        if utils.is_solution(cell) or utils.is_task(cell):
+        elif utils.is_grade(cell):  # a written answer: 0 when left as released, else for a person
+            graded = verdict["status"] == "graded" and not from_release
+            result.auto_scores[grade_id] = utils.determine_grade(cell)[0] if graded else None
+        if (utils.is_solution(cell) or utils.is_task(cell)) and not from_release:
             unchanged = meta.get("checksum") == utils.compute_checksum(cell) and not utils.is_task(cell)
             result.auto_comments[grade_id] = "No response." if unchanged else None
     _add_grader_notes(notebook, _model_answers(source))
-    if note:
-        notebook.cells.insert(0, _grader_cell(f"**cnn2 for the grader:** this submission {note}. "
-                                              f"Enter scores by hand below; they count in `cnn2 export`."))
+    if notes:
+        notebook.cells.insert(0, _grader_cell("**cnn2, for the grader:** " + " ".join(notes) +
+                                              " Scores entered below count in `cnn2 export`."))
     return result
 
 
