@@ -32,7 +32,7 @@ Times are medians of ``--repeats`` runs (default 3), each on a fresh copy of the
 command's start-up, as an instructor sees them. On 2 cores the default run takes about 25 minutes
 (``--repeats 1``: about 10). Run it on an otherwise idle machine:
 
-    python benchmarks/grading_throughput.py [--submissions 300] [--stock-submissions 40] [--processes N]
+    python -m benchmarks.grading_throughput [--submissions 300] [--stock-submissions 40] [--processes N]
                                             [--repeats 3]
 """
 from __future__ import annotations
@@ -55,13 +55,10 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from notebook_code import filled_release  # noqa: E402  (tests/ holds the submission builders)
-
-from autograder.checks.hints import HINTS  # noqa: E402
-from autograder.grading.jobs import MAX_FLAGS, MAX_TEXT_CHARS  # noqa: E402
-from autograder.nbgrader_app import run_nbgrader  # noqa: E402
+from autograder.checks.hints import HINTS
+from autograder.grading.jobs import MAX_FLAGS, MAX_TEXT_CHARS
+from autograder.nbgrader_app import run_nbgrader
+from tests.notebook_code import ROOT, filled_release
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NOTEBOOK = "softmax_cross_entropy"

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import sys
 
-from notebook_code import ROOT
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from grading_throughput import (MEMORY_TARGET, PeakMemory, batch_kinds, measured_autograde,  # noqa: E402
+from benchmarks.grading_throughput import (MEMORY_TARGET, PeakMemory, batch_kinds, measured_autograde,
                                 mismatches, released_course, start_autograde, stop_after, verdicts, write_batch)
 
 SUBMISSIONS = 24

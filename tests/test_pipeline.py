@@ -30,8 +30,7 @@ from autograder.grading.workers import OUT_OF_MEMORY_REASON
 from notebook_code import ROOT
 from postgres import PostgresServer
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from grading_throughput import session_processes  # noqa: E402
+from benchmarks.grading_throughput import session_processes
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NOTEBOOK = "softmax_cross_entropy"
