@@ -5,15 +5,17 @@ and the pair is checked together: the check calls the student's forward, compare
 then hands the student's own cache (opaque to the check) and a random upstream gradient ``dout`` to the
 student's backward and compares the gradients with autograd's, all in float64.
 
-``check_<layer>(forward, backward)`` is the visible self-check (seeded inputs, mostly default arguments);
-``check_<layer>_edge_cases(forward, backward, seed)`` is the hidden test: strides and paddings other than
-the defaults, non-square inputs and kernels, overlapping windows, ties in max pooling, exact zeros at the
-ReLU's kink, extreme values for sigmoid and tanh, a batch of one, and inputs and ``dout`` that must not
-be modified. The two-layer network has ``check_two_layer_net_loss_and_grads(fn)`` and its ``_edge_cases``,
-whose fixed inputs come first, the same for every student (scores around +1000 and -1000, rows at very
-different scales, a true class whose probability underflows), each failing one numerical mistake only, so
-that the mistake named does not depend on the seed. Each failure names a known mistake when it
-recognises one.
+``check_<layer>(forward, backward)`` is the visible self-check, ``check_<layer>_edge_cases(forward,
+backward, seed)`` the hidden test. Both probe every requirement the exercise states (strides and paddings
+other than the defaults, non-square inputs and kernels, overlapping windows, ties in max pooling, exact
+zeros at the ReLU's kink, extreme values for sigmoid and tanh, a batch of one, and inputs and ``dout``
+that must not be modified), each on its own inputs: the self-check after a first plain case, on the
+VISIBLE variants of the fixed inputs and random ones from VISIBLE_REQUIREMENTS_SEED; the hidden test on
+the HIDDEN fixed inputs and the student's seed. The two-layer network has
+``check_two_layer_net_loss_and_grads(fn)`` and its ``_edge_cases``, whose fixed inputs come first (scores
+around +-1000 (+-900 in the self-check), rows at very different scales, a true class whose probability
+underflows), each failing one numerical mistake only, so that the mistake named does not depend on the
+seed. Each failure names a known mistake when it recognises one.
 
 One mistake, one penalty: the network is checked with the reference's linear and ReLU layers in place of
 the student's (:func:`autograder.compare.run_with_reference_helpers`), so a wrong layer costs only that
@@ -30,6 +32,9 @@ from autograder.compare import (assert_close, assert_floating, assert_unchanged,
 from autograder.reference import backpropagation as ref
 
 VISIBLE_SEED = 0
+VISIBLE_REQUIREMENTS_SEED = 1  # the self-check's random inputs for the requirement cases
+# Which fixed inputs a requirement case uses: the self-check's or the hidden test's.
+VISIBLE, HIDDEN = "visible", "hidden"
 
 
 def _shape(array: np.ndarray) -> str:
@@ -142,14 +147,22 @@ def check_linear(linear_forward: Callable, linear_backward: Callable) -> None:
     """Visible check of the linear layer: out = x @ W.T + b, backward -> (dx, dW, db)."""
     rng = np.random.default_rng(VISIBLE_SEED)
     _check_linear_on(linear_forward, linear_backward, *_linear_inputs(rng, 4, 5, 3), rng)
+    _linear_requirements(linear_forward, linear_backward,
+                         np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
+
+
+def _linear_requirements(linear_forward: Callable, linear_backward: Callable,
+                         rng: np.random.Generator) -> None:
+    """Every requirement, on random inputs from ``rng``:
+    a batch of one, a square W (a transposed dW has the right shape), no mutation."""
+    _check_linear_on(linear_forward, linear_backward, *_linear_inputs(rng, 1, 6, 3), rng)
+    _check_linear_on(linear_forward, linear_backward, *_linear_inputs(rng, 3, 5, 5), rng)
+    _check_linear_on(linear_forward, linear_backward, *_linear_inputs(rng, 7, 2, 4), rng)
 
 
 def check_linear_edge_cases(linear_forward: Callable, linear_backward: Callable, seed: int) -> None:
     """Hidden check: a batch of one, a square W (a transposed dW has the right shape), no mutation."""
-    rng = np.random.default_rng(seed)
-    _check_linear_on(linear_forward, linear_backward, *_linear_inputs(rng, 1, 6, 3), rng)
-    _check_linear_on(linear_forward, linear_backward, *_linear_inputs(rng, 3, 5, 5), rng)
-    _check_linear_on(linear_forward, linear_backward, *_linear_inputs(rng, 7, 2, 4), rng)
+    _linear_requirements(linear_forward, linear_backward, np.random.default_rng(seed))
 
 
 # --- activation functions --------------------------------------------------------------------------
@@ -177,16 +190,22 @@ def check_relu(relu_forward: Callable, relu_backward: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     x = rng.normal(size=(3, 4))
     _check_relu_on(relu_forward, relu_backward, x, f"random x of shape {_shape(x)}", rng)
+    _relu_requirements(relu_forward, relu_backward, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
 
 
-def check_relu_edge_cases(relu_forward: Callable, relu_backward: Callable, seed: int) -> None:
-    """Hidden check: exact zeros (PyTorch's subgradient there is 0), a 4-D input, no mutation of x or dout."""
-    rng = np.random.default_rng(seed)
+def _relu_requirements(relu_forward: Callable, relu_backward: Callable, rng: np.random.Generator) -> None:
+    """Every requirement, on random inputs from ``rng``:
+    exact zeros (PyTorch's subgradient there is 0), a 4-D input, no mutation of x or dout."""
     x = rng.normal(size=(2, 3, 4, 5))
     x[rng.random(x.shape) < 0.3] = 0.0
     _check_relu_on(relu_forward, relu_backward, x, "a 4-D x (2, 3, 4, 5) with entries exactly 0", rng)
     x = -np.abs(rng.normal(size=(2, 3)))
     _check_relu_on(relu_forward, relu_backward, x, "an x (2, 3) with only negative entries", rng)
+
+
+def check_relu_edge_cases(relu_forward: Callable, relu_backward: Callable, seed: int) -> None:
+    """Hidden check: exact zeros (PyTorch's subgradient there is 0), a 4-D input, no mutation of x or dout."""
+    _relu_requirements(relu_forward, relu_backward, np.random.default_rng(seed))
 
 
 def _naive_sigmoid(x):
@@ -211,20 +230,35 @@ def _check_sigmoid_on(forward, backward, x, about, rng):
 EXTREMES = np.array([-1000.0, -720.0, -40.0, -1e-3, 0.0, 1e-3, 40.0, 720.0, 1000.0])
 
 
+def _extremes(which: str, divisor: float) -> np.ndarray:
+    """x (2, 9) from -1000 to 1000: EXTREMES and, reversed, EXTREMES / -divisor; for VISIBLE the rows
+    swapped and each reversed (the same values, other positions)."""
+    x = np.stack([EXTREMES, -EXTREMES[::-1] / divisor])
+    return x[::-1, ::-1] if which == VISIBLE else x
+
+
 def check_sigmoid(sigmoid_forward: Callable, sigmoid_backward: Callable) -> None:
     """Visible check of the sigmoid: out = 1 / (1 + exp(-x)), backward -> dx."""
     rng = np.random.default_rng(VISIBLE_SEED)
     x = rng.normal(scale=3.0, size=(3, 4))
     _check_sigmoid_on(sigmoid_forward, sigmoid_backward, x, f"random x of shape {_shape(x)}", rng)
+    _sigmoid_requirements(sigmoid_forward, sigmoid_backward,
+                          np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
+
+
+def _sigmoid_requirements(sigmoid_forward: Callable, sigmoid_backward: Callable,
+                          rng: np.random.Generator, which: str) -> None:
+    """Every requirement, on the ``which`` fixed inputs and random ones from ``rng``:
+    |x| up to 1000, where exp overflows; a 4-D input; no mutation of x or dout."""
+    _check_sigmoid_on(sigmoid_forward, sigmoid_backward, _extremes(which, 2),
+                      "x with entries from -1000 to 1000 (exp(1000) overflows)", rng)
+    x = rng.normal(scale=5.0, size=(2, 2, 3, 3))
+    _check_sigmoid_on(sigmoid_forward, sigmoid_backward, x, "a 4-D x (2, 2, 3, 3)", rng)
 
 
 def check_sigmoid_edge_cases(sigmoid_forward: Callable, sigmoid_backward: Callable, seed: int) -> None:
     """Hidden check: |x| up to 1000, where exp overflows; a 4-D input; no mutation of x or dout."""
-    rng = np.random.default_rng(seed)
-    _check_sigmoid_on(sigmoid_forward, sigmoid_backward, np.stack([EXTREMES, -EXTREMES[::-1] / 2]),
-                      "x with entries from -1000 to 1000 (exp(1000) overflows)", rng)
-    x = rng.normal(scale=5.0, size=(2, 2, 3, 3))
-    _check_sigmoid_on(sigmoid_forward, sigmoid_backward, x, "a 4-D x (2, 2, 3, 3)", rng)
+    _sigmoid_requirements(sigmoid_forward, sigmoid_backward, np.random.default_rng(seed), HIDDEN)
 
 
 def _naive_tanh(x):
@@ -248,15 +282,22 @@ def check_tanh(tanh_forward: Callable, tanh_backward: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     x = rng.normal(scale=2.0, size=(3, 4))
     _check_tanh_on(tanh_forward, tanh_backward, x, f"random x of shape {_shape(x)}", rng)
+    _tanh_requirements(tanh_forward, tanh_backward, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
+
+
+def _tanh_requirements(tanh_forward: Callable, tanh_backward: Callable,
+                       rng: np.random.Generator, which: str) -> None:
+    """Every requirement, on the ``which`` fixed inputs and random ones from ``rng``:
+    |x| up to 1000, where exp overflows; a 4-D input; no mutation of x or dout."""
+    _check_tanh_on(tanh_forward, tanh_backward, _extremes(which, -3),
+                   "x with entries from -1000 to 1000 (exp(1000) overflows)", rng)
+    x = rng.normal(scale=2.0, size=(2, 2, 3, 3))
+    _check_tanh_on(tanh_forward, tanh_backward, x, "a 4-D x (2, 2, 3, 3)", rng)
 
 
 def check_tanh_edge_cases(tanh_forward: Callable, tanh_backward: Callable, seed: int) -> None:
     """Hidden check: |x| up to 1000, where exp overflows; a 4-D input; no mutation of x or dout."""
-    rng = np.random.default_rng(seed)
-    _check_tanh_on(tanh_forward, tanh_backward, np.stack([EXTREMES, EXTREMES[::-1] / 3]),
-                   "x with entries from -1000 to 1000 (exp(1000) overflows)", rng)
-    x = rng.normal(scale=2.0, size=(2, 2, 3, 3))
-    _check_tanh_on(tanh_forward, tanh_backward, x, "a 4-D x (2, 2, 3, 3)", rng)
+    _tanh_requirements(tanh_forward, tanh_backward, np.random.default_rng(seed), HIDDEN)
 
 
 # --- conv2d_forward / conv2d_backward -------------------------------------------------------------
@@ -292,17 +333,26 @@ def check_conv2d(conv2d_forward: Callable, conv2d_backward: Callable) -> None:
     _check_conv2d_on(conv2d_forward, conv2d_backward, *_conv_inputs(rng, 2, 3, 5, 5, 4, 3, 3), rng)
     _check_conv2d_on(conv2d_forward, conv2d_backward, *_conv_inputs(rng, 2, 2, 4, 4, 3, 3, 3), rng,
                      stride=1, padding=1)
+    _conv2d_requirements(conv2d_forward, conv2d_backward,
+                         np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
 
 
-def check_conv2d_edge_cases(conv2d_forward: Callable, conv2d_backward: Callable, seed: int) -> None:
-    """Hidden check: stride 2 with padding, non-square inputs and kernels, input rows a stride skips,
+def _conv2d_requirements(conv2d_forward: Callable, conv2d_backward: Callable,
+                         rng: np.random.Generator) -> None:
+    """Every requirement, on random inputs from ``rng``:
+    stride 2 with padding, non-square inputs and kernels, input rows a stride skips,
     padding wider than half the kernel, a 1x1 kernel on a batch of one; no mutation."""
-    rng = np.random.default_rng(seed)
     check = _check_conv2d_on
     check(conv2d_forward, conv2d_backward, *_conv_inputs(rng, 2, 2, 7, 5, 3, 3, 2), rng, stride=2, padding=1)
     check(conv2d_forward, conv2d_backward, *_conv_inputs(rng, 1, 2, 6, 4, 2, 3, 3), rng, stride=2, padding=0)
     check(conv2d_forward, conv2d_backward, *_conv_inputs(rng, 2, 1, 3, 4, 2, 3, 3), rng, stride=1, padding=2)
     check(conv2d_forward, conv2d_backward, *_conv_inputs(rng, 1, 3, 4, 3, 2, 1, 1), rng, stride=1, padding=0)
+
+
+def check_conv2d_edge_cases(conv2d_forward: Callable, conv2d_backward: Callable, seed: int) -> None:
+    """Hidden check: stride 2 with padding, non-square inputs and kernels, input rows a stride skips,
+    padding wider than half the kernel, a 1x1 kernel on a batch of one; no mutation."""
+    _conv2d_requirements(conv2d_forward, conv2d_backward, np.random.default_rng(seed))
 
 
 # --- pooling ---------------------------------------------------------------------------------------
@@ -399,19 +449,23 @@ def check_max_pool2d(max_pool2d_forward: Callable, max_pool2d_backward: Callable
     rng = np.random.default_rng(VISIBLE_SEED)
     x = rng.normal(size=(2, 3, 4, 6))
     _check_pool_on("max_pool2d", max_pool2d_forward, max_pool2d_backward, x, f"random x {_shape(x)}", rng)
+    _max_pool2d_requirements(max_pool2d_forward, max_pool2d_backward,
+                             np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
 
 
-def check_max_pool2d_edge_cases(max_pool2d_forward: Callable, max_pool2d_backward: Callable,
-                                seed: int) -> None:
-    """Hidden check: one entry the maximum of several overlapping windows (its gradient is their sum),
+def _max_pool2d_requirements(max_pool2d_forward: Callable, max_pool2d_backward: Callable,
+                             rng: np.random.Generator, which: str) -> None:
+    """Every requirement, on the ``which`` fixed inputs and random ones from ``rng``:
+    one entry the maximum of several overlapping windows (its gradient is their sum),
     ties (PyTorch routes the gradient to the first maximum in row-major order), overlapping windows
     (stride < kernel_size), sizes the windows do not divide; no mutation."""
-    rng = np.random.default_rng(seed)
     check = _check_pool_on
     ties = rng.integers(0, 3, size=(2, 2, 4, 4)).astype(float)
     check("max_pool2d", max_pool2d_forward, max_pool2d_backward, ties, "x (2, 2, 4, 4) with tied maxima", rng)
     # 9 is the maximum of two overlapping windows, 5 of one only (a window assigned whole zeroes it)
     shared_maximum = np.array([[[[1.0, 5.0, 9.0, 2.0, 3.0], [0.0, 0.5, 1.5, 2.5, 0.2]]]])
+    if which == VISIBLE:  # the same pattern: 8 the maximum of two windows, 6 of the one before them only
+        shared_maximum = np.array([[[[2.0, 6.0, 8.0, 1.0, 4.0], [0.5, 0.0, 1.0, 3.0, 0.25]]]])
     check("max_pool2d", max_pool2d_forward, max_pool2d_backward, shared_maximum,
           "x (1, 1, 2, 5) whose largest entry is the maximum of two overlapping windows", rng,
           kernel_size=2, stride=1)
@@ -424,18 +478,28 @@ def check_max_pool2d_edge_cases(max_pool2d_forward: Callable, max_pool2d_backwar
           "random x (2, 1, 5, 7)", rng, kernel_size=3, stride=2)
 
 
+def check_max_pool2d_edge_cases(max_pool2d_forward: Callable, max_pool2d_backward: Callable,
+                                seed: int) -> None:
+    """Hidden check: one entry the maximum of several overlapping windows (its gradient is their sum),
+    ties (PyTorch routes the gradient to the first maximum in row-major order), overlapping windows
+    (stride < kernel_size), sizes the windows do not divide; no mutation."""
+    _max_pool2d_requirements(max_pool2d_forward, max_pool2d_backward, np.random.default_rng(seed), HIDDEN)
+
+
 def check_avg_pool2d(avg_pool2d_forward: Callable, avg_pool2d_backward: Callable) -> None:
     """Visible check of average pooling (as torch.nn.functional.avg_pool2d) with the default 2x2 windows."""
     rng = np.random.default_rng(VISIBLE_SEED)
     x = rng.normal(size=(2, 3, 4, 6))
     _check_pool_on("avg_pool2d", avg_pool2d_forward, avg_pool2d_backward, x, f"random x {_shape(x)}", rng)
+    _avg_pool2d_requirements(avg_pool2d_forward, avg_pool2d_backward,
+                             np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
 
 
-def check_avg_pool2d_edge_cases(avg_pool2d_forward: Callable, avg_pool2d_backward: Callable,
-                                seed: int) -> None:
-    """Hidden check: overlapping windows (stride < kernel_size), sizes the windows do not divide,
+def _avg_pool2d_requirements(avg_pool2d_forward: Callable, avg_pool2d_backward: Callable,
+                             rng: np.random.Generator) -> None:
+    """Every requirement, on random inputs from ``rng``:
+    overlapping windows (stride < kernel_size), sizes the windows do not divide,
     3x3 windows; no mutation."""
-    rng = np.random.default_rng(seed)
     check = _check_pool_on
     check("avg_pool2d", avg_pool2d_forward, avg_pool2d_backward, rng.normal(size=(1, 2, 5, 6)),
           "random x (1, 2, 5, 6)", rng, kernel_size=3, stride=1)
@@ -443,6 +507,13 @@ def check_avg_pool2d_edge_cases(avg_pool2d_forward: Callable, avg_pool2d_backwar
           "random x (2, 2, 5, 7)", rng)
     check("avg_pool2d", avg_pool2d_forward, avg_pool2d_backward, rng.normal(size=(2, 1, 7, 5)),
           "random x (2, 1, 7, 5)", rng, kernel_size=3, stride=2)
+
+
+def check_avg_pool2d_edge_cases(avg_pool2d_forward: Callable, avg_pool2d_backward: Callable,
+                                seed: int) -> None:
+    """Hidden check: overlapping windows (stride < kernel_size), sizes the windows do not divide,
+    3x3 windows; no mutation."""
+    _avg_pool2d_requirements(avg_pool2d_forward, avg_pool2d_backward, np.random.default_rng(seed))
 
 
 # --- two_layer_net_loss_and_grads ------------------------------------------------------------------
@@ -558,6 +629,7 @@ def _two_layer_net_visible(function: Callable) -> None:
     rng = np.random.default_rng(VISIBLE_SEED)
     _check_two_layer_net_on(function, *_two_layer_net_problem(rng, 5, 6, 7, 3),
                             "x (5, 6), W1 (7, 6), W2 (3, 7)")
+    _two_layer_net_requirements(function, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED), VISIBLE)
 
 
 def check_two_layer_net_loss_and_grads(function: Callable) -> None:
@@ -566,18 +638,38 @@ def check_two_layer_net_loss_and_grads(function: Callable) -> None:
     run_with_reference_helpers(_two_layer_net_visible, function, REFERENCE_LAYERS)
 
 
-def _two_layer_net_edge_cases(function: Callable, seed: int) -> None:
-    # Fixed inputs, each failing one numerical mistake only, in an order that names it.
-    for b2, about in ((1000.0, "scores around +1000 (b2 = 1000)"), (-1000.0, "scores around -1000 (b2 = -1000)")):
-        _check_two_layer_net_on(function, *_identity_net([[1.0, -2.0], [3.0, 1.0]], [0, 1], b2),
-                                f"W1 = W2 = I and {about}", if_not_finite="no-max-subtraction")
-    _check_two_layer_net_on(function, *_identity_net([[1000.0, 999.0], [1.0, 2.0]], [0, 1]),
-                            "W1 = W2 = I and rows of scores at very different scales, x = [[1000, 999], [1, 2]]",
+# The fixed inputs of the two-layer network's requirement cases (x and labels of _identity_net): scores
+# shifted by b2 = +-offset, rows at very different scales, a true class whose probability underflows.
+NET_CASES = {VISIBLE: {"offset": 900.0, "shifted": ([[2.0, -1.0], [1.0, 3.0]], [1, 0]),
+                       "apart": ([[999.0, 1000.0], [2.0, 1.0]], [1, 0]),
+                       "underflow": ([[1.0, 790.0], [2.0, 1.0]], [0, 0])},
+             HIDDEN: {"offset": 1000.0, "shifted": ([[1.0, -2.0], [3.0, 1.0]], [0, 1]),
+                      "apart": ([[1000.0, 999.0], [1.0, 2.0]], [0, 1]),
+                      "underflow": ([[800.0, 1.0], [1.0, 2.0]], [1, 1])}}
+
+
+def _written(x: list) -> str:
+    """A nested list of numbers as the checks quote it: [[1000, 999], [1, 2]]."""
+    return "[" + ", ".join("[" + ", ".join(f"{value:g}" for value in row) + "]" for row in x) + "]"
+
+
+def _two_layer_net_requirements(function: Callable, rng: np.random.Generator, which: str) -> None:
+    """Every requirement on the two-layer network, on the ``which`` fixed inputs and random ones from
+    ``rng``; the fixed inputs first, each failing one numerical mistake only, in an order that names it."""
+    cases = NET_CASES[which]
+    offset = cases["offset"]
+    for b2 in (offset, -offset):
+        _check_two_layer_net_on(function, *_identity_net(*cases["shifted"], b2),
+                                f"W1 = W2 = I and scores around {b2:+g} (b2 = {b2:g})",
+                                if_not_finite="no-max-subtraction")
+    x, labels = cases["apart"]
+    _check_two_layer_net_on(function, *_identity_net(x, labels),
+                            f"W1 = W2 = I and rows of scores at very different scales, x = {_written(x)}",
                             if_not_finite="global-max-subtraction")
-    _check_two_layer_net_on(function, *_identity_net([[800.0, 1.0], [1.0, 2.0]], [1, 1]),
-                            "W1 = W2 = I and a true class whose probability underflows, x = [[800, 1], [1, 2]], "
-                            "labels [1, 1]", if_not_finite="log-of-softmax")
-    rng = np.random.default_rng(seed)
+    x, labels = cases["underflow"]
+    _check_two_layer_net_on(function, *_identity_net(x, labels),
+                            f"W1 = W2 = I and a true class whose probability underflows, x = {_written(x)}, "
+                            f"labels {labels}", if_not_finite="log-of-softmax")
     x, params, labels = _two_layer_net_problem(rng, 4, 5, 6, 3)
     x[0] = 0.0
     params["b1"][:3] = 0.0  # sample 0's first three hidden units are exactly 0
@@ -588,6 +680,10 @@ def _two_layer_net_edge_cases(function: Callable, seed: int) -> None:
     _check_two_layer_net_on(function, *_two_layer_net_problem(rng, 1, 3, 4, 2), "a batch of one")
     _check_two_layer_net_on(function, *_two_layer_net_problem(rng, 5, 4, 4, 4),
                             "square weights W1 (4, 4), W2 (4, 4)")
+
+
+def _two_layer_net_edge_cases(function: Callable, seed: int) -> None:
+    _two_layer_net_requirements(function, np.random.default_rng(seed), HIDDEN)
 
 
 def check_two_layer_net_loss_and_grads_edge_cases(function: Callable, seed: int) -> None:
