@@ -148,3 +148,71 @@ def test_what_the_capstone_chapter_says_about_the_committed_runs(committed):
     assert by_schedule["cosine"] - by_schedule["constant"] > 3 * se_of_difference(by_schedule["cosine"],
                                                                                   by_schedule["constant"])
     assert by_schedule["cosine"] > max(e["final_val_accuracy"] for e in committed["runs"].values())
+
+
+def test_the_runs_start_near_log_c_and_sgds_cnn_overshoots_at_once(committed):
+    """Chapter 07's diagnostics: every run of a model starts from the same weights, a little above
+    log C (the initial scores' spread), and the CNN with SGD leaves the figure's frame at step 2."""
+    log_c = np.log(len(committed["data"]["class_names"]))
+    for model in MODEL_NAMES:
+        first = {committed["runs"][f"{model}-{o}"]["record"]["loss_per_step"][0] for o in OPTIMIZER_NAMES}
+        assert len(first) == 1 and log_c < first.pop() < log_c + 0.5, model
+    assert committed["runs"]["small_cnn-sgd"]["record"]["loss_per_step"][1] > 3.5
+
+
+def test_the_linear_classifier_underfits_and_the_best_cnn_overfits_in_its_validation_loss(committed):
+    def best(model):
+        return max((e for e in committed["runs"].values() if e["model"] == model),
+                   key=lambda e: e["final_val_accuracy"])["record"]["epochs"]
+
+    linear, cnn = best("linear"), best("small_cnn")
+    assert abs(linear[-1]["train_loss"] - linear[-1]["val_loss"]) < 0.05  # side by side, both high
+    assert linear[-1]["val_loss"] > 1.5
+    val_losses = [e["val_loss"] for e in cnn]
+    lowest = int(np.argmin(val_losses))
+    assert lowest < len(cnn) - 3 and val_losses[-1] > val_losses[lowest] + 0.05
+    assert cnn[-1]["train_loss"] < val_losses[lowest]  # the training loss falls on, below it
+    assert cnn[lowest]["val_accuracy"] >= cnn[-1]["val_accuracy"] - 0.01  # later epochs bought nothing
+    for epochs in (linear, cnn):  # an epoch's mean over augmented batches starts above the validation loss
+        assert epochs[0]["val_loss"] < epochs[0]["train_loss"]
+
+
+def test_a_small_cnn_memorises_twenty_stand_in_images_whatever_their_labels():
+    """The chapter's tiny-subset check: both curves reach 100 % and a loss near 0 within 25 steps."""
+    from autograder.data import load_subset
+    from autograder.training import TrainConfig, build_model, build_optimizer, train
+
+    twenty = load_subset("train", size=32, source="synthetic", per_class=2, progress=False)
+    config = TrainConfig(epochs=25, batch_size=20, pad=0, flip=False, progress=False, deterministic=True)
+    for labels in (twenty.labels, np.random.default_rng(0).permutation(twenty.labels)):
+        model = build_model("small_cnn", 32, 10)
+        record = train(model, build_optimizer("adam", model.parameters(), lr=1e-3), (twenty.images, labels), None,
+                       config, num_classes=10)
+        assert [e["train_accuracy"] for e in record["epochs"]][5:] == [1.0] * 20
+        assert record["loss_per_step"][-1] < 0.05
+
+
+def test_the_update_to_weight_ratio_flags_the_rate_that_is_too_large():
+    """The chapter's ratio figure: at SGD's largest swept rate the first steps change the weights by
+    more than their size, then the ratio collapses and the loss stays at log C; the selected rate
+    runs between 1e-3 and 1e-1."""
+    from autograder.data import load_subset
+    from autograder.training import TrainConfig, build_model, build_optimizer, train
+
+    data = load_subset("train", size=32, source="synthetic", per_class=80, progress=False)
+    results = {}
+    for lr in (0.5, 2.5):
+        model = build_model("small_cnn", 32, 10)
+        optimizer = build_optimizer("sgd", model.parameters(), lr)
+        weights = [p for p in model.parameters() if p.ndim > 1]
+        before, ratios = [], []
+        optimizer.register_step_pre_hook(lambda *_: before.__setitem__(slice(None), [w.detach().clone()
+                                                                                     for w in weights]))
+        optimizer.register_step_post_hook(lambda *_: ratios.append(
+            np.median([((w.detach() - b).norm() / b.norm()).item() for w, b in zip(weights, before)])))
+        record = train(model, optimizer, data, None, TrainConfig(epochs=1, batch_size=32, progress=False,
+                                                                 deterministic=True))
+        results[lr] = np.array(ratios), record["loss_per_step"]
+    ratios, losses = results[2.5]
+    assert ratios.max() > 1 and np.median(ratios[-10:]) < 1e-3 and abs(losses[-1] - np.log(10)) < 0.15
+    assert 1e-3 < np.median(results[0.5][0][-10:]) < 1e-1
