@@ -1,10 +1,12 @@
 """A throw-away PostgreSQL server for the tests: Debian's PostgreSQL (``make system-packages``), a new
 cluster in a temporary folder, listening on a Unix socket only (no TCP port), trusting local connections.
 
-``with PostgresServer(folder) as server: url = server.create_database("course", template="released")``
+``with PostgresServer() as server: url = server.create_database("course", template="released")``
 gives a SQLAlchemy URL (``postgresql://postgres@/course?host=<socket folder>``) that nbgrader's
 ``CourseDirectory.db_url`` and ``cnn2 --db-url`` take. As root (PostgreSQL refuses to run as root) the
-server runs as the ``postgres`` user that Debian's package creates.
+server runs as the ``postgres`` user that Debian's package creates. Its folder is a new one under the
+system's temporary folder, removed afterwards: not under pytest's, which pytest makes private to root
+again whenever another session starts (the server's user could then not reach it).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 USER = "postgres"
@@ -28,8 +31,8 @@ def find_bin(name: str) -> str:
 
 
 class PostgresServer:
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="cnn2-postgres-"))
         self.data, self.socket = self.folder / "data", self.folder / "socket"
         self.as_root = os.geteuid() == 0
 
@@ -41,14 +44,11 @@ class PostgresServer:
         return result
 
     def __enter__(self) -> PostgresServer:
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.socket.mkdir()
         if self.as_root:
             user = pwd.getpwnam(USER)
             for path in (self.folder, self.socket):
                 os.chown(path, user.pw_uid, user.pw_gid)
-            for parent in self.folder.parents:  # the server's user must reach its folder
-                os.chmod(parent, os.stat(parent).st_mode | 0o001)
         self._run(find_bin("initdb"), "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8",
                   "--no-sync")
         options = f"-c listen_addresses='' -c unix_socket_directories={self.socket} -c fsync=off"
@@ -57,7 +57,10 @@ class PostgresServer:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._run(find_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        try:
+            self._run(find_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def url(self, database: str) -> str:
         return f"postgresql://{USER}@/{database}?host={self.socket}"

@@ -132,8 +132,8 @@ def calls(log: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    with PostgresServer(tmp_path_factory.mktemp("postgres")) as server:
+def postgres():
+    with PostgresServer() as server:
         yield server
 
 
