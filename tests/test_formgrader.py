@@ -8,6 +8,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -17,7 +18,7 @@ from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import parse_utc
 
-from autograder.grading.autograded import GRADER_NOTE, autograded_notebook
+from autograder.grading.autograded import GRADER_NOTE, MAX_CELLS, autograded_notebook
 from autograder.grading.course import Course
 from autograder.grading.jobs import SubmissionKey
 from autograder.nbgrader_app import run_nbgrader
@@ -164,5 +165,19 @@ def test_a_graded_submission_formgrader_cannot_show_leaves_its_written_answers_t
     shown = autograded_notebook(SubmissionKey(EXAM, "cy", EXAM_NOTEBOOK), course.submitted_folder("cy", EXAM) /
                                 f"{EXAM_NOTEBOOK}.ipynb", course.source_notebook(EXAM, EXAM_NOTEBOOK),
                                 course.release_notebook(EXAM, EXAM_NOTEBOOK), course.db_url, verdict)
-    assert "cannot be shown here (NotJSONError): this is the release notebook" in shown.notebook.cells[0].source
+    assert "cannot be shown here (JSONDecodeError): this is the release notebook" in shown.notebook.cells[0].source
     assert shown.auto_scores == {name: None for name in WRITTEN} and shown.auto_comments == {}  # not "No response."
+
+
+def test_a_submission_too_large_to_prepare_is_shown_as_the_release_notebook(courses, tmp_path):
+    course = Course.load(courses["cnn2"])
+    path = tmp_path / f"{EXAM_NOTEBOOK}.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x") for _ in range(MAX_CELLS + 1)]),
+                   path)
+    verdict = {"status": "ungradable", "reason": "timeout: ...", "tests": [], "flags": [], "score": 0.0,
+               "max_score": sum(TESTS.values()), "seconds": 0.0}
+    started = time.monotonic()
+    shown = autograded_notebook(SubmissionKey(EXAM, "cy", EXAM_NOTEBOOK), path, course.source_notebook(
+        EXAM, EXAM_NOTEBOOK), course.release_notebook(EXAM, EXAM_NOTEBOOK), course.db_url, verdict)
+    assert time.monotonic() - started < 10
+    assert "cannot be shown here (TooLarge)" in shown.notebook.cells[0].source

@@ -13,8 +13,10 @@ a student's code, so it writes that state from the verdict instead (:func:`autog
 - after each manually graded answer, a Markdown cell for the grader with the source notebook's model
   answer and rubric (``cnn2 feedback`` writes from the verdicts and the gradebook, never from autograded
   notebooks; nbgrader's own ``generate_feedback`` needs :class:`RemoveGraderNotes` to leave them out);
-- a notebook that cannot be read (corrupt, not a notebook) is replaced by the release notebook, with a
-  first cell that says why, so that a grader can still score it by hand.
+- a notebook that cannot be read (corrupt, not a notebook) or is too large to prepare here (more than
+  :data:`MAX_BYTES` or :data:`MAX_CELLS`: this runs in the main process, without the grading workers'
+  time limits) is replaced by the release notebook, with a first cell that says why, so that a grader
+  can still score it by hand.
 
 What nbgrader's ``SaveAutoGrades`` would record from the notebook for the cells no test covers
 (written answers: 0 when left as released, else a grader's to score) and its "No response." comments
@@ -24,6 +26,7 @@ come with it (:class:`Autograded`), to be committed with the verdict in one tran
 from __future__ import annotations
 
 import copy
+import json
 import os
 import tempfile
 import warnings
@@ -40,6 +43,8 @@ from traitlets.config import Config
 from autograder.grading.jobs import SubmissionKey
 
 SANITIZERS = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
+MAX_BYTES = 32 << 20  # the largest submission the grader reads (sandbox.Limits.notebook_bytes)
+MAX_CELLS = 1000  # a release has about a hundred; nbgrader validates each cell's metadata (ms each)
 GRADER_NOTE = "cnn2_grader_note"  # metadata key of the cells cnn2 adds for the grader
 
 
@@ -64,8 +69,8 @@ def autograded_notebook(key: SubmissionKey, submission: Path | None, source: Pat
         notes.append(f"This submission could not be graded: {verdict['reason']}.")
     if submission is not None:
         try:
-            notebook = _sanitized(_read(submission), resources, config)
-        except Exception as error:  # corrupt JSON, an invalid notebook, nbgrader metadata it rejects
+            notebook = _sanitized(_read_bounded(submission), resources, config)
+        except Exception as error:  # corrupt JSON, an invalid notebook, nbgrader metadata it rejects, too large
             notes.append(f"The submitted file cannot be shown here ({type(error).__name__}): this is the release "
                          f"notebook, the file is in the submitted folder.")
     else:
@@ -110,6 +115,19 @@ def _read(path: Path) -> NotebookNode:
     with warnings.catch_warnings():  # e.g. duplicate cell ids, which DeduplicateIds then fixes
         warnings.simplefilter("ignore")
         return nbformat.read(path, as_version=4)
+
+
+class TooLarge(ValueError):
+    """A submission larger than :data:`MAX_BYTES` or with more than :data:`MAX_CELLS` cells."""
+
+
+def _read_bounded(path: Path) -> NotebookNode:
+    if path.stat().st_size > MAX_BYTES:
+        raise TooLarge(f"more than {MAX_BYTES} bytes")
+    cells = json.loads(path.read_bytes()).get("cells")
+    if isinstance(cells, list) and len(cells) > MAX_CELLS:
+        raise TooLarge(f"{len(cells)} cells")
+    return _read(path)
 
 
 def _sanitized(notebook: NotebookNode, resources: dict, config: Config | None) -> NotebookNode:
