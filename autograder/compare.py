@@ -57,7 +57,7 @@ class CheckFailure(AssertionError):
         ``nbgrader validate``, which print a cell's error output: the message alone, without the
         traceback through the checks (the student's own line is in the message when their function
         raised). See :func:`rendered_lines`."""
-        return rendered_lines(self.what, str(self)[len(self.what) + 2:])
+        return rendered_lines(self.what, str(self).removeprefix(f"{self.what}: "))
 
 
 # The longest line a rendered failure has: nbgrader validate indents each line by 4 and cuts it at 87.
