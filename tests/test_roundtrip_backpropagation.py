@@ -103,22 +103,22 @@ def test_release_has_stubs_and_no_hidden_tests(course):
 def test_exact_scores(course):
     assert course.max_score() == MAX_SCORE
     # carol's transposed dW fails the linear layer (3 points; the network, built on it, gets the reference's
-    # layers), and her sigmoid overflows only on the hidden |x| = 1000 (2 points); dave's average pooling
-    # forgets to divide (3 points) and his max pooling spreads the gradient (4 points), and his ReLU passes
-    # the gradient at x == 0, which only the ReLU's hidden test probes (1 point).
-    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 22.0, "dave": 19.0}
+    # layers), and her sigmoid overflows on |x| = 1000, which both sigmoid tests probe (3 points); dave's average
+    # pooling forgets to divide (3 points) and his max pooling spreads the gradient (4 points), and his ReLU
+    # passes the gradient at x == 0, which both ReLU tests probe (2 points).
+    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 21.0, "dave": 18.0}
 
 
 def test_mistakes_cost_the_expected_cells(course):
     carol = course.cell_scores("carol")
     assert carol["test_linear"] == 0 and carol["test_two_layer_net_loss_and_grads"] == 1
     assert carol["test_two_layer_net_loss_and_grads_hidden"] == 3
-    assert carol["test_sigmoid"] == 1 and carol["test_sigmoid_hidden"] == 0
+    assert carol["test_sigmoid"] == 0 and carol["test_sigmoid_hidden"] == 0
     assert carol["test_relu"] == 1 and carol["test_relu_hidden"] == 1
     dave = course.cell_scores("dave")
     assert dave["test_avg_pool2d"] == 0 and dave["test_avg_pool2d_hidden"] == 0
     assert dave["test_max_pool2d"] == 0 and dave["test_max_pool2d_hidden"] == 0
-    assert dave["test_relu"] == 1 and dave["test_relu_hidden"] == 0
+    assert dave["test_relu"] == 0 and dave["test_relu_hidden"] == 0
     assert dave["test_two_layer_net_loss_and_grads"] == 1 and dave["test_two_layer_net_loss_and_grads_hidden"] == 3
 
 

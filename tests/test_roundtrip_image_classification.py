@@ -57,16 +57,16 @@ def test_release_has_stubs_and_no_hidden_tests(course):
 def test_exact_scores(course):
     assert course.max_score() == MAX_SCORE
     # Points follow effort: flatten_images, linear_scores and fc_parameter_count 1 + 1, top_k_accuracy 2 + 4.
-    # carol: flatten divided by 256 fails both its tests (2 points); argsort top-k is right without
-    # ties and loses only the hidden tests (4). dave: the count without bias fails both (2); x @ W
+    # carol: flatten divided by 256 fails both its tests (2 points); argsort top-k breaks ties the
+    # wrong way, which both its tests probe (6). dave: the count without bias fails both (2); x @ W
     # crashes the visible test and is named by the hidden square case (2).
-    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 6.0, "dave": 8.0}
+    assert course.scores() == {"alice": MAX_SCORE, "bob": 0.0, "carol": 4.0, "dave": 8.0}
 
 
 def test_cell_scores_of_typical_mistakes(course):
     carol = course.cell_scores("carol")
     assert carol["test_flatten_images"] == 0 and carol["test_flatten_images_hidden"] == 0
-    assert carol["test_top_k_accuracy"] == 2 and carol["test_top_k_accuracy_hidden"] == 0
+    assert carol["test_top_k_accuracy"] == 0 and carol["test_top_k_accuracy_hidden"] == 0
     assert carol["test_linear_scores_hidden"] == 1
     dave = course.cell_scores("dave")
     assert dave["test_fc_parameter_count"] == 0 and dave["test_linear_scores_hidden"] == 0

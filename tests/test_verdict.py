@@ -163,10 +163,14 @@ def test_batch_maximum_in_the_network_is_caught_and_named_whatever_the_student(t
     hidden = tests["test_two_layer_net_loss_and_grads_hidden"]
     assert (hidden.passed, hidden.mistake) == (False, "global-max-subtraction")
     assert "x = [[1000, 999], [1, 2]]" in hidden.message
-    # the ReLU's mistake costs the ReLU's hidden test only, not the network's visible one
+    # the ReLU's mistake costs the ReLU's tests only; the network fails its visible test for its own batch
+    # maximum
     assert tests["test_relu_hidden"].mistake == "relu-subgradient-at-zero"
-    assert tests["test_two_layer_net_loss_and_grads"].passed
-    assert verdict.score == verdict.max_score - 4
+    assert tests["test_two_layer_net_loss_and_grads"].mistake == "global-max-subtraction"
+    lost = sum(t.max_points for t in verdict.tests if not t.passed)
+    assert verdict.score == verdict.max_score - lost and {t.grade_id for t in verdict.tests if not t.passed} == {
+        "test_relu_hidden", "test_relu", "test_two_layer_net_loss_and_grads",
+        "test_two_layer_net_loss_and_grads_hidden"}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
