@@ -16,27 +16,27 @@ HINTS: dict[str, str] = {
         "at x == 0 the gradient must be 0, as in PyTorch (the subgradient it uses): mask with x > 0, not x >= 0."),
     "sigmoid-overflow": (
         "exp() of a large argument overflows to inf, and inf / inf is NaN. Use a form that only exponentiates "
-        "non-positive numbers: sigma(x) = 1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) for x < 0, "
-        "and write the derivative with the output: sigma'(x) = sigma(x) (1 - sigma(x))."),
+        "non-positive numbers: sigmoid(x) = 1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) for x < 0, "
+        "and write the derivative with the output: sigmoid'(x) = sigmoid(x) (1 - sigmoid(x))."),
     "tanh-overflow": (
         "(exp(x) - exp(-x)) / (exp(x) + exp(-x)) is inf / inf = NaN once |x| > 710. Use np.tanh (or "
         "1 - 2 / (exp(2x) + 1)), and the derivative 1 - tanh(x)**2 written with the output."),
     "derivative-at-input": (
-        "the derivative was written with the input x where the output belongs: sigma'(x) = s (1 - s) and "
-        "tanh'(x) = 1 - t**2 with s = sigma(x), t = tanh(x). Keep the forward output in the cache."),
+        "the derivative was written with the input x where the output belongs: sigmoid'(x) = s (1 - s) and "
+        "tanh'(x) = 1 - out**2 with s = sigmoid(x), out = tanh(x). Keep the forward output in the cache."),
     "conv-as-convolution": (
         "the kernel was flipped. torch.nn.functional.conv2d computes a cross-correlation, without a flip: "
-        "out[n, f, i, j] = b[f] + sum over c, p, q of x[n, c, i*s + p, j*s + q] * w[f, c, p, q] (x zero-padded)."),
+        "out[n, f, i, j] = b[f] + sum over k, p, q of x[n, k, i*s + p, j*s + q] * w[f, k, p, q] (x zero-padded)."),
     "conv-dx-not-flipped": (
         "dx is a full convolution of dout with w, i.e. a correlation of the zero-padded dout with w flipped "
         "in both spatial directions (w[..., ::-1, ::-1]). Simplest without flips: for every output position "
         "add dout[n, f, i, j] * w[f] into the window of dx it was computed from."),
     "conv-dw-flipped": (
-        "dw is the correlation of the (padded) input with dout, with no flip: dw[f, c, p, q] = sum over "
-        "n, i, j of dout[n, f, i, j] * x[n, c, i*s + p, j*s + q]."),
+        "dw is the correlation of the (padded) input with dout, with no flip: dw[f, k, p, q] = sum over "
+        "n, i, j of dout[n, f, i, j] * x[n, k, i*s + p, j*s + q]."),
     "conv-dx-padding": (
-        "dx must have x's shape (N, C, H, W): compute the gradient of the zero-padded input, then cut the "
-        "padding off with dx_pad[:, :, p:p + H, p:p + W]. (dx_pad[:, :, p:-p] is empty when p == 0.)"),
+        "dx must have x's shape (N, K, H, V): compute the gradient of the zero-padded input, then cut the "
+        "padding off with dx_pad[:, :, pad:pad + H, pad:pad + V]. (dx_pad[:, :, pad:-pad] is empty when pad == 0.)"),
     "max-pool-gradient-spread": (
         "the gradient went to every entry of a window. The maximum depends on one entry only, the one that "
         "won: route dout to that argmax and give the others 0."),

@@ -50,6 +50,6 @@ HINTS: dict[str, str] = {
         "where pred equals target, |r| has a kink; the course (like torch's autograd, np.sign) uses the "
         "subgradient 0 there, not +1 or -1."),
     "regression-mean-over-rows-only": (
-        "torch's l1_loss, mse_loss and smooth_l1_loss average over every entry: for pred of shape (N, D) "
-        "divide by N * D (pred.size, or use .mean()), not by N."),
+        "torch's l1_loss, mse_loss and smooth_l1_loss average over every entry: for pred of shape (N, Q) "
+        "divide by N * Q (pred.size, or use .mean()), not by N."),
 }
