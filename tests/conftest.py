@@ -15,6 +15,9 @@ import pytest
 
 from autograder.torch_helpers import one_thread
 
+# the attack suites' course and its fixtures (course, honest_wrong, processes_left_behind)
+pytest_plugins = ["attack_course"]
+
 MARKERS_BY_FILE = {
     "sandbox": ("test_attacks*.py", "test_sandbox.py", "test_cli.py", "test_pipeline.py", "test_verdict.py",
                 "test_load.py"),

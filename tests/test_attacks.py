@@ -12,146 +12,36 @@ and numerical_gradient, which do not call softmax, pass).
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
-import shutil
 import socket
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.grading.notebooks import cell_label
-from autograder.grading.sandbox import Limits, Sandbox
-from autograder.grading.verdict import NotebookVerdict, grade_notebook
-from notebook_code import ROOT, filled_release
-from test_sandbox import processes_of
+from attack_course import (
+    ASSIGNMENT,
+    FULL,
+    LOOP_LIMITS,
+    NOTEBOOK,
+    SOFTMAX,
+    SOFTMAX_TESTS,
+    UNIFORM_SOFTMAX,
+    WALL,
+    WRONG,
+    assert_changes_nothing,
+    grade,
+    last_cell,
+    points,
+    reporting_softmax,
+    solution,
+    with_attack,
+)
+from autograder.grading.verdict import NotebookVerdict
+from notebook_code import ROOT
 
-ASSIGNMENT = "02-softmax-cross-entropy"
-NOTEBOOK = "softmax_cross_entropy.ipynb"
-FULL = 21.0
-WRONG = 18.0  # a wrong softmax costs its own 3 points only (the later functions get the reference's)
-SOFTMAX_TESTS = ("test_softmax", "test_softmax_hidden")
-# Small limits keep the suite fast; the infinite loops get the short wall time WALL, which each of
-# them costs.
-LIMITS = Limits(wall_seconds=30, total_seconds=120, cpu_seconds=60, memory_bytes=1 << 30, processes=4,
-                file_bytes=1 << 20, tmp_bytes=8 << 20)
-WALL = 3.0
-LOOP_LIMITS = replace(LIMITS, wall_seconds=WALL, test_seconds=WALL)
-
-UNIFORM_SOFTMAX = '''
-def softmax(y):
-    return np.full(y.shape, 1.0 / y.shape[1])
-'''
-SOFTMAX = '''
-def softmax(y):
-    e = np.exp(y - y.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-'''
-
-
-@dataclass
-class Course:
-    root: Path
-    source: Path
-    release: Path
-    secrets: dict[str, str]  # what each secret file holds -> its path
-
-
-@pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Course:
-    """A course folder with the assignment's source and release, a gradebook, and another
-    student's submission, each holding a secret string an attack must not get."""
-    root = tmp_path_factory.mktemp("attacks") / "course"
-    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
-    shutil.copytree(ROOT / "exercises" / ASSIGNMENT, root / "exercises" / ASSIGNMENT)
-    source = root / "solutions" / ASSIGNMENT / NOTEBOOK
-    release = root / "exercises" / ASSIGNMENT / NOTEBOOK
-    gradebook_secret, other_secret = f"GRADEBOOK-{secrets.token_hex(8)}", f"OTHER-{secrets.token_hex(8)}"
-    (root / "gradebook.db").write_text(gradebook_secret)
-    other = root / "submitted" / "other_student" / ASSIGNMENT / NOTEBOOK
-    other.parent.mkdir(parents=True)
-    nbformat.write(filled_release(release, source, {"softmax": f"# {other_secret}\n{UNIFORM_SOFTMAX}"}), other)
-    return Course(root, source, release, {"seed=20261": str(source), gradebook_secret: str(root / "gradebook.db"),
-                                          other_secret: str(other)})
-
-
-def _digest(folder: Path, skip: Path | None = None) -> dict[str, str]:
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p != skip and "__pycache__" not in p.parts}
-
-
-LEFT_BEHIND: list[tuple[str, str]] = []
-
-
-@pytest.fixture(scope="module", autouse=True)
-def processes_left_behind():
-    """Every sandbox closed while grading: the processes it had just before must be gone after."""
-    close = Sandbox.close
-
-    def close_and_check(box):
-        before = processes_of(box.uid)
-        close(box)
-        LEFT_BEHIND.extend(before & processes_of(box.uid))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Sandbox, "close", close_and_check)
-        yield
-
-
-def grade(course: Course, student: str, submission, *, filename: str = NOTEBOOK,
-          limits: Limits = LIMITS) -> NotebookVerdict:
-    """Write ``submission`` (a notebook, or text/bytes for broken files) as ``student``'s, grade it,
-    and check that nothing else in the course changed and no sandbox process is left."""
-    path = course.root / "submitted" / student / ASSIGNMENT / filename
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(submission, (str, bytes)):
-        path.write_bytes(submission.encode() if isinstance(submission, str) else submission)
-    else:  # as the student's Jupyter saved it, without nbformat's validation
-        path.write_text(json.dumps(submission))
-    course_before = _digest(course.root, skip=path)
-    verdict = grade_notebook(course.source, path, seed=7, limits=limits)
-    assert _digest(course.root, skip=path) == course_before
-    assert LEFT_BEHIND == []
-    return verdict
-
-
-def solution(course: Course, overrides: dict[str, str] | None = None):
-    return filled_release(course.release, course.source, overrides)
-
-
-def with_attack(course: Course, attack: str, softmax: str = UNIFORM_SOFTMAX):
-    """The solution with ``softmax`` (wrong by default) and the attack code after it in its cell."""
-    return solution(course, {"softmax": softmax + "\n" + attack})
-
-
-def last_cell(course: Course) -> str:
-    """How the grader names the release's last cell, a code cell without nbgrader metadata that calls
-    the student's functions."""
-    cells = nbformat.read(course.release, as_version=4).cells
-    assert cells[-1].cell_type == "code" and "nbgrader" not in cells[-1].metadata
-    return cell_label(len(cells), cells[-1].source)
-
-
-def points(verdict: NotebookVerdict) -> dict[str, float]:
-    return {test.grade_id: test.points for test in verdict.tests}
-
-
-@pytest.fixture(scope="module")
-def honest_wrong(course) -> NotebookVerdict:
-    verdict = grade(course, "honest_wrong", solution(course, {"softmax": UNIFORM_SOFTMAX}))
-    assert verdict.status == "graded" and verdict.score == WRONG and verdict.flags == []
-    return verdict
-
-
-def assert_changes_nothing(verdict: NotebookVerdict, honest_wrong: NotebookVerdict, flags=()) -> None:
-    """The attack earned exactly what the same wrong softmax earns honestly."""
-    assert verdict.status == "graded", verdict.reason
-    assert points(verdict) == points(honest_wrong)
-    assert verdict.flags == list(flags)
-
+pytestmark = pytest.mark.usefixtures("processes_left_behind")
 
 # --- tampering with what checks the results ------------------------------------------------------
 
@@ -270,16 +160,6 @@ def softmax(y):
 
 # --- reaching outside the sandbox ---------------------------------------------------------------
 
-def _reporting_softmax(probe: str) -> str:
-    """A wrong softmax whose visible test shows what ``probe`` put in REPORT (via its exception)."""
-    return f'''
-REPORT = []
-{probe}
-def softmax(y):
-    raise RuntimeError(" | ".join(REPORT))
-'''
-
-
 def test_reading_solutions_gradebook_and_other_submissions_fails(course):
     paths = [*course.secrets.values(), str(ROOT / "solutions" / ASSIGNMENT / NOTEBOOK),
              "../../../solutions/" + ASSIGNMENT + "/" + NOTEBOOK, str(ROOT / "gradebook.db")]
@@ -293,7 +173,7 @@ for path in {paths!r}:
         REPORT.append(path + " " + type(error).__name__)
 REPORT.append("beside the Python installation: " + repr(os.listdir(os.path.dirname(sys.prefix))))
 '''
-    verdict = grade(course, "reader", solution(course, {"softmax": _reporting_softmax(probe)}))
+    verdict = grade(course, "reader", solution(course, {"softmax": reporting_softmax(probe)}))
     report = verdict.tests[0].message
     assert verdict.status == "graded" and points(verdict)["test_softmax"] == 0
     assert " READ " not in report and report.count("FileNotFoundError") == len(paths)
@@ -315,7 +195,7 @@ for path in {targets!r}:
     except Exception as error:
         REPORT.append(path + " " + type(error).__name__)
 '''
-    verdict = grade(course, "writer", solution(course, {"softmax": _reporting_softmax(probe)}))
+    verdict = grade(course, "writer", solution(course, {"softmax": reporting_softmax(probe)}))
     report = verdict.tests[0].message
     assert report.count(" WROTE") == 1 and "/tmp/mine.txt WROTE" in report  # its own tmpfs only
     assert not (ROOT / "autograder" / "checks" / "pwned.py").exists()
@@ -336,7 +216,7 @@ for host, port in [("127.0.0.1", {port}), ("1.1.1.1", 53), ("pypi.org", 443)]:
         REPORT.append(host + " " + type(error).__name__)
 '''
     try:
-        verdict = grade(course, "network", solution(course, {"softmax": _reporting_softmax(probe)}))
+        verdict = grade(course, "network", solution(course, {"softmax": reporting_softmax(probe)}))
         with pytest.raises(BlockingIOError):  # nobody connected to the grader's machine
             listener.accept()
     finally:

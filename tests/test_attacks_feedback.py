@@ -18,6 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 from nbgrader.api import Gradebook
 
+from attack_course import ASSIGNMENT, LIMITS, assert_changes_nothing, grade, points, solution
 from autograder.checks.hints import HINTS
 from autograder.grading.course import put_environment_scripts_on_path
 from autograder.grading.jobs import SubmissionKey
@@ -25,8 +26,8 @@ from autograder.grading.notebooks import read_source
 from autograder.grading.records import create_table, record_verdict, verdict_records
 from autograder.grading.student_feedback import render
 from autograder.grading.verdict import HIDDEN_ERROR, grade_notebook
-from test_attacks import (ASSIGNMENT, LIMITS, assert_changes_nothing, course, grade, honest_wrong,  # noqa: F401
-                          points, processes_left_behind, solution)
+
+pytestmark = pytest.mark.usefixtures("processes_left_behind")
 
 # What the student's code writes into its results; no message of the grader contains it.
 LEAK = "Leak4242"
@@ -163,7 +164,7 @@ def softmax(y):
 def test_a_hidden_input_kept_for_a_later_visible_test_is_not_shown(course):
     # softmax keeps every input it gets; one_hot raises them. Visible tests run before any hidden one,
     # so one_hot's visible message holds the visible softmax input only.
-    code = {"softmax": f'''
+    code = {"softmax": '''
 SEEN = []
 def softmax(y):
     SEEN.append(y.tolist())

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 import torch
 
+from attack_course import grade, points, reporting_softmax, solution
 from autograder.checks.softmax_cross_entropy import check_cross_entropy_grad, check_softmax
 from autograder.reference import softmax_cross_entropy as reference
 from notebook_code import ROOT
-from test_attacks import (course, grade, honest_wrong, points, processes_left_behind,  # noqa: F401 (fixtures)
-                          solution, _reporting_softmax)
+
+pytestmark = pytest.mark.usefixtures("processes_left_behind")
 
 TORCH_FOLDER = Path(torch.__file__).resolve().parent
 GRADER_SITE_PACKAGES = TORCH_FOLDER.parent
@@ -115,7 +116,7 @@ for top in sorted(set(os.listdir("/")) - {"proc", "sys", "dev"}):
                       if name.split(".")[0] in ("torch", "autograder") or name.startswith("libtorch"))
 REPORT.append("searched")
 '''
-    verdict = grade(course, "file_search", solution(course, {"softmax": _reporting_softmax(probe)}))
+    verdict = grade(course, "file_search", solution(course, {"softmax": reporting_softmax(probe)}))
     assert verdict.tests[0].message.endswith("raised RuntimeError: searched")
 
 
