@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 
 import numpy as np
 import pytest
 
+from autograder.assignments import Assignment
 from autograder.checks.hints import HINTS
 from autograder.compare import CheckFailure
 
@@ -45,12 +45,12 @@ EVERY_SEED = range(200)  # the seeds the every-seed tests try: a mistake must no
 
 
 class TopicChecks:
-    """The visible and hidden checks of one topic's module; hidden checks default to the seeds the
-    solution notebook's hidden-test cells pass (``first_seed``, ``first_seed + 1``, ... in ``names`` order)."""
+    """The visible and hidden checks of one assignment; a hidden check's seed defaults to the one its
+    hidden-test cell passes in the solution notebook, as the registry reads it."""
 
-    def __init__(self, checks: ModuleType, names: Sequence[str], first_seed: int):
-        self.checks = checks
-        self.seeds = {name: first_seed + i for i, name in enumerate(names)}
+    def __init__(self, assignment: Assignment):
+        self.checks = assignment.checks
+        self.seeds = {name: assignment.exercise(name).seed for name in assignment.exercises}
 
     def visible(self, name: str) -> Callable:
         return lambda *functions: getattr(self.checks, f"check_{name}")(*functions)

@@ -1,5 +1,7 @@
-"""The checks of assignment 07-training-on-imagenet pass on the solution and fail, naming the mistake,
-on realistic wrong implementations of ``Momentum``, ``Adam`` and ``train_one_epoch``."""
+"""The checks of assignment 07-training-on-imagenet fail, naming the mistake, on realistic wrong
+implementations of ``Momentum``, ``Adam`` and ``train_one_epoch``, and the training run reaches the
+reference accuracy with the solution. That the visible and hidden checks pass on the solution (with the
+notebook's seeds and ``OTHER_SEEDS``) is tests/test_assignment_contracts.py's part."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +14,9 @@ from autograder.compare import CheckFailure
 from notebook_code import ROOT, solution_functions
 
 SOLUTION = solution_functions(ROOT / "solutions" / "07-training-on-imagenet" / "training.ipynb")
-SEED = 123
+SEED = 123  # the wrong implementations' hidden checks run with this seed
+# Seeds for the hidden checks besides the notebook's own.
+OTHER_SEEDS = [SEED]
 
 
 def define(source: str, name: str):
@@ -198,18 +202,6 @@ def fails(check, *args, mistake: str | None = None, match: str | None = None) ->
 
 
 # --- the solution passes everything --------------------------------------------------------------
-
-def test_solution_passes_optimizer_checks():
-    checks.check_momentum(SOLUTION.Momentum)
-    checks.check_momentum_edge_cases(SOLUTION.Momentum, SEED)
-    checks.check_adam(SOLUTION.Adam)
-    checks.check_adam_edge_cases(SOLUTION.Adam, SEED)
-
-
-def test_solution_passes_loop_checks():
-    checks.check_train_one_epoch(SOLUTION.train_one_epoch)
-    checks.check_train_one_epoch_edge_cases(SOLUTION.train_one_epoch, SEED)
-
 
 def test_solution_reaches_reference_accuracy(capsys):
     checks.check_training_run(SOLUTION.train_one_epoch, SOLUTION.Adam)
