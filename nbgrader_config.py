@@ -5,6 +5,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
 from autograder.feedback import ShortenHiddenTestTracebacks
+from autograder.grading.autograded import RemoveGraderNotes
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -23,6 +24,7 @@ c.OverwriteCells.add_missing_cells = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Feedback: hidden tests removed from the cells, and their tracebacks cut to the checks' messages.
+# Feedback: hidden tests removed from the cells, and their tracebacks cut to the checks' messages; the
+# model answers and rubrics cnn2 autograde adds for the grader removed too.
 c.GenerateFeedback.preprocessors = [
-    GetGrades, CSSHTMLHeaderPreprocessor, ShortenHiddenTestTracebacks, ClearHiddenTests]
+    GetGrades, CSSHTMLHeaderPreprocessor, ShortenHiddenTestTracebacks, ClearHiddenTests, RemoveGraderNotes]

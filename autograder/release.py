@@ -17,11 +17,12 @@ def assignments(course_root: Path) -> list[str]:
     return sorted(p.name for p in (course_root / "solutions").iterdir() if p.is_dir())
 
 
-def generate_release(course_root: Path, names: list[str] | None = None) -> list[str]:
-    """Run ``nbgrader generate_assignment --force`` for each assignment; returns the ids generated."""
+def generate_release(course_root: Path, names: list[str] | None = None, db_url: str | None = None) -> list[str]:
+    """Run ``nbgrader generate_assignment --force`` for each assignment, recording it in the gradebook at
+    ``db_url`` (default: the course's ``CourseDirectory.db_url``); returns the ids generated."""
     names = names or assignments(course_root)
     for name in names:
-        run_nbgrader(course_root, "generate_assignment", name, "--force")
+        run_nbgrader(course_root, "generate_assignment", name, "--force", *([f"--db={db_url}"] if db_url else []))
     return names
 
 

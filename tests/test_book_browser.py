@@ -124,10 +124,14 @@ TAUGHT_SECTIONS = [
     ("book/05-optimizers.html", "a-step-size-per-weight-adagrad-and-rmsprop", "ex-optimizers-rmsprop-first-step"),
     ("book/05-optimizers.html", "weight-decay-l2-regularisation-and-adamw", "ex-optimizers-adamw"),
     ("book/05-optimizers.html", "learning-rate-schedules", "ex-optimizers-schedule"),
+    ("book/07-training-on-imagenet.html", "diagnosing-a-run-four-checks", "ex-training-initial-loss"),
+    ("book/07-training-on-imagenet.html", "diagnosing-a-run-four-checks", "ex-training-double-softmax"),
+    ("book/07-training-on-imagenet.html", "diagnosing-a-run-four-checks", "ex-training-gap"),
+    ("book/07-training-on-imagenet.html", "diagnosing-a-run-four-checks", "ex-training-update-ratio"),
 ]
 
 
-@pytest.mark.parametrize(("chapter", "section", "question"), TAUGHT_SECTIONS, ids=[s for _, s, _ in TAUGHT_SECTIONS])
+@pytest.mark.parametrize(("chapter", "section", "question"), TAUGHT_SECTIONS, ids=[q for _, _, q in TAUGHT_SECTIONS])
 def test_taught_section_has_its_figure_formulas_and_question(chapter, section, question):
     blocks = facts(chapter)["blocks"]
     assert section in blocks, f"no section #{section} on {chapter}; its sections: {sorted(blocks)}"
@@ -187,11 +191,11 @@ def test_gradient_layout_box_is_typeset_and_linked():
             f"{page} does not link to the gradient-layout box")
 
 
-# How each exercise notebook introduces its worked example (05 says it in its own words).
-WORKED_EXAMPLE = {"05": "What right looks like"}
+# How each exercise notebook introduces its worked example (05 and 07 say it in their own words).
+WORKED_EXAMPLE = {"05": "What right looks like", "07": "A worked example, by hand"}
 
 
-@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e.split("/")[1][:2] in ("01", "02", "03", "04", "05", "06")])
+@pytest.mark.parametrize("exercise", EXERCISES)
 def test_exercise_page_shows_a_worked_example_before_the_first_stub(exercise):
     text = facts(exercise)["text"]
     example = text.find(WORKED_EXAMPLE.get(exercise.split("/")[1][:2], "A worked example, computed by hand"))

@@ -148,10 +148,7 @@ def test_manual_scores_count_everywhere_and_survive_a_forced_regrade(courses):
 
 def test_nbgraders_own_feedback_works_on_it_and_leaves_the_grader_notes_out(courses, tmp_path):
     course = tmp_path / "course"
-    shutil.copytree(courses["cnn2"], course)
-    with open(course / "nbgrader_config.py", "a") as config:
-        config.write("from autograder.grading.autograded import RemoveGraderNotes\n"
-                     "c.GenerateFeedback.preprocessors.append(RemoveGraderNotes)\n")
+    shutil.copytree(courses["cnn2"], course)  # the course's nbgrader_config.py: RemoveGraderNotes is in it
     run_nbgrader(course, "generate_feedback", EXAM, "--force")  # over what `cnn2 feedback` wrote
     ada, bob = ((course / "feedback" / s / EXAM / f"{EXAM_NOTEBOOK}.html").read_text() for s in ("ada", "bob"))
     assert "About 150 M weights" in ada  # ada's answer to short_1 (her other answers quote the source's)

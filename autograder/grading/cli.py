@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def release(course: Course, args) -> int:
-    for name in generate_release(course.root, args.assignments or assignments(course.root)):
+    for name in generate_release(course.root, args.assignments or assignments(course.root), course.db_url):
         print(f"released {course.directory.release_directory}/{name}")
     return OK
 
