@@ -17,7 +17,7 @@ import sysconfig
 import textwrap
 import traceback
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,22 @@ def fail(what: str, problem: str, mistake: str | None = None, requirement: str |
 
 
 NOT_NUMBERS = "did not return an array of numbers."
+
+
+def returned_tuple(result: Any, names: Sequence[str], what: str) -> tuple:
+    """``result`` as a tuple when it is a tuple or list of one value per name in ``names`` (e.g.
+    ``("loss", "dW", "db")``), else a failure saying what was expected and what came back."""
+    if isinstance(result, (tuple, list)) and len(result) == len(names):
+        return tuple(result)
+    expected = f"must return a tuple ({', '.join(names)})"
+    got = type(result).__name__
+    if result is None:
+        got += ". Did the function forget its `return` statement?"
+    elif isinstance(result, (tuple, list)):
+        got += f" of length {len(result)}"
+    elif isinstance(result, np.ndarray):
+        got += f" of shape {result.shape}"
+    fail(what, f"{expected}; got {got}" + ("" if got.endswith("?") else "."), requirement=f"{expected}.")
 
 
 def as_numeric_array(value: Any, what: str) -> np.ndarray:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from autograder.compare import (assert_close, assert_floating, assert_unchanged, as_numeric_array,
-                                call_student, fail, run_with_reference_helpers)
+                                call_student, fail, returned_tuple, run_with_reference_helpers)
 from autograder.reference import backpropagation as ref
 
 VISIBLE_SEED = 0
@@ -47,18 +47,6 @@ def _flip(w: np.ndarray) -> np.ndarray:
 
 
 # --- calling a forward/backward pair ---------------------------------------------------------------
-
-def _returned_tuple(result, count: int, names: str, what: str) -> Sequence:
-    """``result`` if it is a tuple/list of ``count`` items, else a failure naming what was expected."""
-    if isinstance(result, (tuple, list)) and len(result) == count:
-        return result
-    got = type(result).__name__
-    if isinstance(result, (tuple, list)):
-        got += f" of length {len(result)}"
-    elif isinstance(result, np.ndarray):
-        got += f" of shape {result.shape}"
-    fail(what, f"must return a tuple {names}; got {got}.")
-
 
 def _assert_unchanged_inputs(before: Sequence[np.ndarray], inputs: Sequence[np.ndarray], what: str):
     for original, after in zip(before, inputs):
@@ -89,7 +77,7 @@ class _Pair:
         inputs = [a for a in args if isinstance(a, np.ndarray)]
         before = [a.copy() for a in inputs]
         result = call_student(self.forward, self.forward_what, *args, **kwargs)
-        out, cache = _returned_tuple(result, 2, "(out, cache)", self.forward_what)
+        out, cache = returned_tuple(result, ("out", "cache"), self.forward_what)
         out = as_numeric_array(out, f"{self.forward_what}, out")
         assert_floating(out, f"{self.forward_what}, out")
         assert_close(out, expected_out, f"{self.forward_what}, out", mistakes=out_mistakes)
@@ -101,7 +89,7 @@ class _Pair:
         assert_unchanged(dout_before, dout, f"{self.backward_what()} (dout)")
         _assert_unchanged_inputs(before, inputs, self.backward_what())
         if len(gradients) > 1:
-            grads = _returned_tuple(grads, len(gradients), f"({', '.join(gradients)})", self.backward_what())
+            grads = returned_tuple(grads, gradients, self.backward_what())
         return dout_before, grads
 
     def assert_gradient(self, actual, expected: np.ndarray, name: str, mistakes: dict | None = None,
@@ -558,7 +546,7 @@ def _check_two_layer_net_on(function, x, params, labels, about, if_not_finite: s
     result = call_student(function, what, x, dict(params), labels)
     for name, original in before.items():
         assert_unchanged(original, inputs[name], f"{what} ({name})")
-    loss, grads = _returned_tuple(result, 2, "(loss, grads)", what)
+    loss, grads = returned_tuple(result, ("loss", "grads"), what)
     expected_loss, expected_grads = ref.two_layer_net_loss_and_grads(x, params, labels)
     n = len(labels)
     scores = ref.two_layer_net_scores(x, params)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from autograder.compare import (CheckFailure, as_numeric_array, assert_close, assert_shape, assert_unchanged,
-                                call_student, fail)
+                                call_student, returned_tuple)
 from autograder.optim_problems import random_quadratic
 from autograder.reference import optimizers as ref
 
@@ -64,15 +64,7 @@ def _call_rule(function: Callable, what: str | None, names: Sequence[str], *args
     for after, original in before:
         if not np.array_equal(after, original, equal_nan=True):  # a trajectory that went NaN stays NaN
             assert_unchanged(original, after, what)
-    if len(names) == 1:
-        values = (result,)
-    elif result is None:
-        fail(what, "returned None. Did the function forget its `return` statement?")
-    elif not isinstance(result, (tuple, list)) or len(result) != len(names):
-        length = f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""
-        fail(what, f"must return a tuple ({', '.join(names)}); got {type(result).__name__}{length}.")
-    else:
-        values = result
+    values = (result,) if len(names) == 1 else returned_tuple(result, names, what)
     arrays = []
     for name, value in zip(names, values):
         label = f"{what}, {name}" if len(names) > 1 else what

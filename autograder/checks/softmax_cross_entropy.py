@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from autograder.compare import (assert_close, assert_floating, assert_shape, as_numeric_array,
-                                call_unchanged, run_with_reference_helpers, fail)
+                                call_unchanged, returned_tuple, run_with_reference_helpers, fail)
 from autograder.reference import softmax_cross_entropy as ref
 
 VISIBLE_SEED = 0
@@ -397,11 +397,7 @@ def _linear_loss_mistakes(scores: np.ndarray, labels: np.ndarray, expected_loss:
 
 def _check_linear_on(function: Callable, x, W, b, labels, what, rtol=1e-7, atol=1e-12,
                      if_not_finite: str | None = None):
-    result = call_unchanged(function, what, x, W, b, labels)
-    if not isinstance(result, (tuple, list)) or len(result) != 3:
-        fail(what, f"must return a tuple (loss, dW, db); got {type(result).__name__}"
-                   + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "") + ".")
-    loss, dW, db = result
+    loss, dW, db = returned_tuple(call_unchanged(function, what, x, W, b, labels), ("loss", "dW", "db"), what)
     expected_loss, expected_dW, expected_db = ref.linear_softmax_loss_and_grads(x, W, b, labels)
     n = len(labels)
     scores = x @ W.T + b
