@@ -116,7 +116,7 @@ def returned_tuple(result: Any, names: Sequence[str], what: str) -> tuple:
     expected = f"must return a tuple ({', '.join(names)})"
     got = type(result).__name__
     if result is None:
-        got += ". Did the function forget its `return` statement?"
+        got += ": it returned None. Did the function forget its `return` statement?"
     elif isinstance(result, (tuple, list)):
         got += f" of length {len(result)}"
     elif isinstance(result, np.ndarray):
