@@ -8,12 +8,12 @@
 - functions broken in ways that have nothing to do with the maths, and things that are not functions,
   fail without a named mistake.
 
-The known implementations are data of each topic's ``tests/test_checks_<topic>.py``, by convention:
+The known implementations are data in ``tests/known_implementations/<topic>.py``, by convention:
 ``WRONG`` (``case(...)`` params), ``CORRECT_VARIANTS`` (``(exercise, function or tuple of functions)``
 params), optionally ``OTHER_SEEDS`` (default 0 and 175), ``BROKEN`` (default ``check_harness.BROKEN``;
 ``says`` a string or a tuple of alternatives), ``OWN_BROKEN_TESTS`` (exercises whose broken-function
 tests the topic writes itself) and ``every_seed_speedup`` (a context manager the every-seed sweep runs
-in). An assignment whose test module has no ``WRONG`` (06's answers, 07's optimizer classes) keeps
+in). An assignment whose module has no ``WRONG`` (06's answers, 07's optimizer classes) keeps
 only the parts that apply: the registry, the checks' coverage and the solution passing.
 """
 from __future__ import annotations
@@ -45,9 +45,15 @@ from notebook_code import solution_functions
 DEFAULT_OTHER_SEEDS = (0, 175)
 
 
-def known(assignment: Assignment) -> ModuleType:
-    """The topic's test module, which holds its known implementations."""
-    return importlib.import_module(f"test_checks_{assignment.topic}")
+@functools.cache
+def known(assignment: Assignment) -> ModuleType | SimpleNamespace:
+    """The topic's known implementations (``tests/known_implementations/<topic>.py``); none declared: empty."""
+    try:
+        return importlib.import_module(f"known_implementations.{assignment.topic}")
+    except ModuleNotFoundError as error:
+        if error.name != f"known_implementations.{assignment.topic}":
+            raise
+        return SimpleNamespace()
 
 
 @functools.cache
