@@ -535,8 +535,14 @@ def _check_regression_on(name: str, function: Callable, pred, target, what, beta
 
 
 def _visible_regression_check(name: str, function: Callable) -> None:
-    pred, target = _regression_problem(np.random.default_rng(VISIBLE_SEED), (8,))
+    """Random pred and target of shape (8,) (for smooth L1 also with beta=2.0), then every requirement
+    on inputs of the visible check's own."""
+    rng = np.random.default_rng(VISIBLE_SEED)
+    pred, target = _regression_problem(rng, (8,))
     _check_regression_on(name, function, pred, target, f"{name} on random pred and target of shape (8,)")
+    if name.startswith("smooth_l1"):
+        pred, target = _regression_problem(rng, (8,), beta=2.0)
+        _check_regression_on(name, function, pred, target, f"{name} with beta=2.0", beta=2.0)
     _regression_requirements(name, function, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
 
 
@@ -545,19 +551,30 @@ def _hidden_regression_check(name: str, function: Callable, seed: int) -> None:
 
 
 def _regression_requirements(name: str, function: Callable, rng: np.random.Generator) -> None:
-    """Every requirement on an L1 or L2 function, on random inputs from ``rng``: residuals exactly 0,
-    (N, Q) inputs, a batch of one, float32."""
+    """Every requirement on a regression loss or gradient ``name``, on random inputs from ``rng``: for
+    smooth L1 first a small, a large and a zero beta; then residuals exactly 0, (N, Q) inputs (smooth L1
+    with beta=0.5), a batch of one, float32 (smooth L1 with beta=2.0)."""
+    smooth = name.startswith("smooth_l1")
+    if smooth:
+        pred, target = _regression_problem(rng, (10,), beta=0.3)
+        _check_regression_on(name, function, pred, target, f"{name} with beta=0.3", beta=0.3)
+        pred, target = _regression_problem(rng, (6,))
+        _check_regression_on(name, function, pred, target,
+                             f"{name} with beta=5.0 (every residual in the quadratic zone)", beta=5.0)
+        _check_regression_on(name, function, pred, target, f"{name} with beta=0.0 (the L1 loss)", beta=0.0)
     pred, target = _with_zero_residuals(*_regression_problem(rng, (9,)))
     _check_regression_on(name, function, pred, target, f"{name} where pred equals target at every third entry"
                          + (" (subgradient 0 there)" if name == "l1_grad" else ""))
-    pred, target = _regression_problem(rng, (5, 4))
-    _check_regression_on(name, function, pred, target,
-                         f"{name} on pred and target of shape (5, 4): the mean over all 20 entries")
+    beta = 0.5 if smooth else None
+    pred, target = _regression_problem(rng, (5, 4), beta=beta or 1.0)
+    _check_regression_on(name, function, pred, target, f"{name}{f' with beta={beta}' if beta else ''} on "
+                         "pred and target of shape (5, 4): the mean over all 20 entries", beta=beta)
     pred, target = _regression_problem(rng, (1,))
     _check_regression_on(name, function, pred, target, f"{name} on a batch of one")
-    pred, target = _regression_problem(rng, (7,))
+    beta = 2.0 if smooth else None
+    pred, target = _regression_problem(rng, (7,), beta=beta or 1.0)
     _check_regression_on(name, function, pred.astype(np.float32), target.astype(np.float32),
-                         f"{name} on float32 inputs", **FLOAT32)
+                         f"{name}{f' with beta={beta}' if beta else ''} on float32 inputs", beta=beta, **FLOAT32)
 
 
 def check_l1_loss(l1_loss: Callable) -> None:
@@ -600,57 +617,23 @@ def check_l2_grad_edge_cases(l2_grad: Callable, seed: int) -> None:
     _hidden_regression_check("l2_grad", l2_grad, seed)
 
 
-def _visible_smooth_l1_check(name: str, function: Callable) -> None:
-    rng = np.random.default_rng(VISIBLE_SEED)
-    pred, target = _regression_problem(rng, (8,))
-    _check_regression_on(name, function, pred, target, f"{name} on random pred and target of shape (8,)")
-    pred, target = _regression_problem(rng, (8,), beta=2.0)
-    _check_regression_on(name, function, pred, target, f"{name} with beta=2.0", beta=2.0)
-    _smooth_l1_requirements(name, function, np.random.default_rng(VISIBLE_REQUIREMENTS_SEED))
-
-
-def _hidden_smooth_l1_check(name: str, function: Callable, seed: int) -> None:
-    _smooth_l1_requirements(name, function, np.random.default_rng(seed))
-
-
-def _smooth_l1_requirements(name: str, function: Callable, rng: np.random.Generator) -> None:
-    """Every requirement on a smooth L1 function, on random inputs from ``rng``: small, large and zero
-    beta, residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
-    pred, target = _regression_problem(rng, (10,), beta=0.3)
-    _check_regression_on(name, function, pred, target, f"{name} with beta=0.3", beta=0.3)
-    pred, target = _regression_problem(rng, (6,))
-    _check_regression_on(name, function, pred, target,
-                         f"{name} with beta=5.0 (every residual in the quadratic zone)", beta=5.0)
-    _check_regression_on(name, function, pred, target, f"{name} with beta=0.0 (the L1 loss)", beta=0.0)
-    pred, target = _with_zero_residuals(*_regression_problem(rng, (9,)))
-    _check_regression_on(name, function, pred, target, f"{name} where pred equals target at every third entry")
-    pred, target = _regression_problem(rng, (5, 4), beta=0.5)
-    _check_regression_on(name, function, pred, target,
-                         f"{name} with beta=0.5 on shape (5, 4): the mean over all 20 entries", beta=0.5)
-    pred, target = _regression_problem(rng, (1,))
-    _check_regression_on(name, function, pred, target, f"{name} on a batch of one")
-    pred, target = _regression_problem(rng, (7,), beta=2.0)
-    _check_regression_on(name, function, pred.astype(np.float32), target.astype(np.float32),
-                         f"{name} with beta=2.0 on float32 inputs", beta=2.0, **FLOAT32)
-
-
 def check_smooth_l1_loss(smooth_l1_loss: Callable) -> None:
     """Visible check of ``smooth_l1_loss(pred, target, beta=1.0)`` (``F.smooth_l1_loss``), with the
     default beta and with beta=2.0."""
-    _visible_smooth_l1_check("smooth_l1_loss", smooth_l1_loss)
+    _visible_regression_check("smooth_l1_loss", smooth_l1_loss)
 
 
 def check_smooth_l1_loss_edge_cases(smooth_l1_loss: Callable, seed: int) -> None:
     """Hidden check: small, large and zero beta, residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
-    _hidden_smooth_l1_check("smooth_l1_loss", smooth_l1_loss, seed)
+    _hidden_regression_check("smooth_l1_loss", smooth_l1_loss, seed)
 
 
 def check_smooth_l1_grad(smooth_l1_grad: Callable) -> None:
     """Visible check of ``smooth_l1_grad(pred, target, beta=1.0)`` against autograd, with the default
     beta and with beta=2.0."""
-    _visible_smooth_l1_check("smooth_l1_grad", smooth_l1_grad)
+    _visible_regression_check("smooth_l1_grad", smooth_l1_grad)
 
 
 def check_smooth_l1_grad_edge_cases(smooth_l1_grad: Callable, seed: int) -> None:
     """Hidden check: small, large and zero beta, residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
-    _hidden_smooth_l1_check("smooth_l1_grad", smooth_l1_grad, seed)
+    _hidden_regression_check("smooth_l1_grad", smooth_l1_grad, seed)
