@@ -41,6 +41,7 @@ def assert_names(message: str, mistake) -> None:
         assert f"Likely mistake: {mistake}. {HINTS[mistake]}" in message, message
 
 
+OTHER_SEEDS = (0, 175)  # the hidden-test seeds tried besides the notebook's, unless a topic says otherwise
 EVERY_SEED = range(200)  # the seeds the every-seed tests try: a mistake must not escape for any student
 
 

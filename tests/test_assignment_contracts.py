@@ -10,11 +10,11 @@
 
 The known implementations are data in ``tests/known_implementations/<topic>.py``, by convention:
 ``WRONG`` (``case(...)`` params), ``CORRECT_VARIANTS`` (``(exercise, function or tuple of functions)``
-params), optionally ``OTHER_SEEDS`` (default 0 and 175), ``BROKEN`` (default ``check_harness.BROKEN``;
-``says`` a string or a tuple of alternatives), ``OWN_BROKEN_TESTS`` (exercises whose broken-function
-tests the topic writes itself) and ``every_seed_speedup`` (a context manager the every-seed sweep runs
-in). An assignment whose module has no ``WRONG`` (06's answers, 07's optimizer classes) keeps
-only the parts that apply: the registry, the checks' coverage and the solution passing.
+params), optionally ``OTHER_SEEDS`` (default ``check_harness.OTHER_SEEDS``), ``BROKEN`` (default
+``check_harness.BROKEN``; ``says`` a string or a tuple of alternatives), ``OWN_BROKEN_TESTS`` (exercises
+whose broken-function tests the topic writes itself) and ``every_seed_speedup`` (a context manager the
+every-seed sweep runs in). An assignment whose module has no ``WRONG`` (06's answers, 07's optimizer
+classes) keeps only the parts that apply: the registry, the checks' coverage and the solution passing.
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ import yaml
 from autograder.assignments import ASSIGNMENTS, ROOT, Assignment
 from check_harness import (
     BROKEN,
+    OTHER_SEEDS,
     Expect,
     TopicChecks,
     assert_fails_as,
@@ -41,8 +42,6 @@ from check_harness import (
     visible_passes,
 )
 from notebook_code import solution_functions
-
-DEFAULT_OTHER_SEEDS = (0, 175)
 
 
 @functools.cache
@@ -71,7 +70,7 @@ def as_tuple(functions) -> tuple:
 
 
 def other_seeds(assignment: Assignment) -> tuple[int, ...]:
-    return tuple(getattr(known(assignment), "OTHER_SEEDS", DEFAULT_OTHER_SEEDS))
+    return tuple(getattr(known(assignment), "OTHER_SEEDS", OTHER_SEEDS))
 
 
 WITH_EXERCISES = [a for a in ASSIGNMENTS if a.exercises]

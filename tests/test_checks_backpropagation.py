@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from autograder.assignments import BY_TOPIC
-from check_harness import BROKEN, TopicChecks, failure_message, not_implemented, returns_none
-from known_implementations.backpropagation import NET, OTHER_SEEDS, linear_backward_transposed_dW
+from check_harness import BROKEN, OTHER_SEEDS, TopicChecks, failure_message, not_implemented, returns_none
+from known_implementations.backpropagation import NET, linear_backward_transposed_dW
 from notebook_code import solution_functions
 
 ASSIGNMENT = BY_TOPIC["backpropagation"]

@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 from autograder.assignments import BY_TOPIC
-from check_harness import TopicChecks, not_implemented
+from check_harness import OTHER_SEEDS, TopicChecks, not_implemented
 from known_implementations.softmax_cross_entropy import (
-    OTHER_SEEDS,
     cross_entropy_sum,
     grad_sign_flip,
     one_hot_off_by_one,

@@ -1,14 +1,8 @@
-"""The known implementations of assignment 03 (back-propagation through layers):
-data for tests/test_assignment_contracts.py, which runs every assignment's checks on them.
+"""The known implementations of assignment 03 (back-propagation through layers): ``CORRECT_VARIANTS``
+and ``WRONG``.
 
-``CORRECT_VARIANTS``: other correct ways of writing an exercise, ``(exercise, function)`` params the
-checks must pass. ``WRONG``: wrong implementations a student could plausibly write, ``case(exercise,
-function, visible, hidden, id)``: how the self-check and the hidden test must fail and which mistake (a
-key of ``HINTS``) they must name. ``OTHER_SEEDS``: hidden-test seeds tried besides the notebook's.
-
-Each layer's functions are a (forward, backward) tuple, checked together; ``OWN_BROKEN_TESTS``: the
-network's broken-function test is in tests/test_checks_backpropagation.py (its message may say "must
-return a tuple (loss, grads)").
+Each layer's functions are a (forward, backward) tuple, checked together; the network's broken-function
+test is in tests/test_checks_backpropagation.py (``OWN_BROKEN_TESTS``).
 """
 from __future__ import annotations
 
@@ -20,9 +14,6 @@ import pytest
 from check_harness import case, fails
 
 NET = "two_layer_net_loss_and_grads"
-# Seeds for the hidden checks besides the notebook's own.
-OTHER_SEEDS = [0, 175]
-# the network's broken-function test is in tests/test_checks_backpropagation.py
 OWN_BROKEN_TESTS = [NET]
 
 

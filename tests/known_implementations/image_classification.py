@@ -1,10 +1,4 @@
-"""The known implementations of assignment 01 (image classification):
-data for tests/test_assignment_contracts.py, which runs every assignment's checks on them.
-
-``CORRECT_VARIANTS``: other correct ways of writing an exercise, ``(exercise, function)`` params the
-checks must pass. ``WRONG``: wrong implementations a student could plausibly write, ``case(exercise,
-function, visible, hidden, id)``: how the self-check and the hidden test must fail and which mistake (a
-key of ``HINTS``) they must name. ``OTHER_SEEDS``: hidden-test seeds tried besides the notebook's.
+"""The known implementations of assignment 01 (image classification): ``CORRECT_VARIANTS`` and ``WRONG``.
 """
 from __future__ import annotations
 
@@ -14,10 +8,6 @@ import numpy as np
 import pytest
 
 from check_harness import case, fails
-
-# Seeds for the hidden checks besides the notebook's own.
-OTHER_SEEDS = [0, 175]
-
 
 # === other correct implementations (the contract test checks that they pass) =======================
 

@@ -1,10 +1,4 @@
-"""The known implementations of assignment 05 (optimizers):
-data for tests/test_assignment_contracts.py, which runs every assignment's checks on them.
-
-``CORRECT_VARIANTS``: other correct ways of writing an exercise, ``(exercise, function)`` params the
-checks must pass. ``WRONG``: wrong implementations a student could plausibly write, ``case(exercise,
-function, visible, hidden, id)``: how the self-check and the hidden test must fail and which mistake (a
-key of ``HINTS``) they must name. ``OTHER_SEEDS``: hidden-test seeds tried besides the notebook's.
+"""The known implementations of assignment 05 (optimizers): ``CORRECT_VARIANTS`` and ``WRONG``.
 
 ``BROKEN``: this topic's broken functions (a step returns a tuple, so a string may fail as one);
 ``every_seed_speedup``: the every-seed sweep's memoised references.
@@ -20,10 +14,6 @@ import pytest
 from autograder.checks import optimizers as checks
 from autograder.reference import optimizers as ref
 from check_harness import case, fails, not_implemented, returns_none
-
-# Seeds for the hidden checks besides the notebook's own.
-OTHER_SEEDS = [0, 175]
-
 
 # === other correct implementations (the contract test checks that they pass) =======================
 
