@@ -43,10 +43,6 @@ class Exercise:
     visible: CheckCall
     hidden: CheckCall
 
-    @property
-    def points(self) -> float:
-        return self.visible.points + self.hidden.points
-
 
 @dataclass(frozen=True)
 class Assignment:

@@ -117,6 +117,7 @@ def test_the_registry_matches_the_notebook(assignment):
         exercise = assignment.exercise(name)
         assert exercise.visible.functions == exercise.functions and exercise.visible.seed is None
         assert isinstance(exercise.seed, int)
+    assert assignment.reference is not None or not assignment.exercises  # a topic with exercises has references
     seeds = [exercise.seed for exercise in map(assignment.exercise, assignment.exercises)]
     assert len(set(seeds)) == len(seeds), seeds  # each hidden test draws its own inputs
 
