@@ -8,6 +8,7 @@ message are tried on the protocol alone first, both ends in this process.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 import json
 import os
 import shutil
@@ -224,13 +225,14 @@ def _submit(course: Path, student: str, overrides: dict[str, str] | None) -> Non
     nbformat.write(filled_release(release, source, overrides), path)
 
 
-def _grade(course: Path, submissions: dict[str, dict | None], **kwargs) -> tuple[dict, float]:
-    """Autograde ``submissions`` (student -> solution overrides) with two workers; the recorded
-    verdicts by student, and the seconds the run took."""
+def _grade(course: Path, submissions: dict[str, dict | None], limits: Limits = LIMITS,
+           **kwargs) -> tuple[dict, float]:
+    """Autograde ``submissions`` (student -> solution overrides) with two workers under ``limits``; the
+    recorded verdicts by student, and the seconds the run took."""
     for student, overrides in submissions.items():
         _submit(course, student, overrides)
     started = time.monotonic()
-    run = autograde(Course.load(course), [ASSIGNMENT], grade=functools.partial(grade_notebook, limits=LIMITS),
+    run = autograde(Course.load(course), [ASSIGNMENT], grade=functools.partial(grade_notebook, limits=limits),
                     processes=2, progress=False, **kwargs)
     seconds = time.monotonic() - started
     assert not run.interrupted and run.errors == []
@@ -330,8 +332,9 @@ def test_running_the_grader_out_of_memory_is_ungradable_and_the_batch_goes_on(ba
     """With a worker's memory capped at 300 MiB, decoding 14 MB of nested lists (about 400 MB) fails."""
     course = tmp_path / "course"
     shutil.copytree(batch[0], course)  # its submissions are graded already: only the new ones are graded
+    # time enough to reach the memory cap on a busy machine: the cap, not the test's time, must stop it
     records, seconds = _grade(course, {"capped_honest": None, "capped_nested_lists": ATTACKS["nested_lists"]},
-                              worker_memory_bytes=300 << 20)
+                              replace(LIMITS, test_seconds=60), worker_memory_bytes=300 << 20)
     assert records["capped_nested_lists"][:2] == ("ungradable", OUT_OF_MEMORY_REASON)
     assert _details(records, "capped_honest")["score"] == FULL
     assert seconds < SECONDS
