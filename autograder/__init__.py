@@ -6,7 +6,7 @@ Layout, one concept per module:
 - ``autograder.compare``: comparing a student's array with a reference, with plain-words failure messages.
 - ``autograder.reference.<topic>``: PyTorch reference implementations, float64.
 - ``autograder.checks.<topic>``: the checks that the exercise notebooks' test cells call.
-- ``autograder.checks.hints``: the catalogue of known mistakes and the hint each one gets.
+- ``autograder.hints``: the catalogue of known mistakes and the hint each one gets.
 - ``autograder.optim_problems``: functions to minimise, with their gradients (optimizers chapter and checks).
 - ``autograder.data``: the ImageNet subset (ILSVRC, Imagenette archives, or an offline synthetic stand-in).
 - ``autograder.training``: the one trainer (models, optimizers incl. students' step rules, on-device

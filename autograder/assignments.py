@@ -3,7 +3,7 @@ solution notebook.
 
 An entry names the assignment (its slug, the folder under ``solutions/`` and ``exercises/``), its
 notebook, its book chapter, its topic (the module name under ``autograder.reference``,
-``autograder.checks`` and ``autograder.checks.hints``) and its exercises in order. An exercise is
+``autograder.checks`` and ``autograder.hints``) and its exercises in order. An exercise is
 what one pair of checks grades, ``check_<exercise>`` (the self-check) and
 ``check_<exercise>_edge_cases`` (the hidden test): usually one function of the notebook, in chapter 03
 a layer's forward and backward functions. Grade ids, points, the maximum score, the functions each
@@ -76,7 +76,7 @@ class Assignment:
     @property
     def hints(self) -> dict[str, str]:
         """The hints of this topic's own module (empty when its hints live in a shared module)."""
-        module = _optional_module(f"autograder.checks.hints.{self.topic}")
+        module = _optional_module(f"autograder.hints.{self.topic}")
         return dict(module.HINTS) if module else {}
 
     @cached_property

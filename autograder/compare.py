@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.hints import HINTS
+from autograder.hints import HINTS
 
 
 # What a hidden test says when the check gave no requirement words of its own.

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder.assignments import Assignment
-from autograder.checks.hints import HINTS
+from autograder.hints import HINTS
 from autograder.compare import CheckFailure
 
 PASSES = "passes"        # expected outcome of a check: it passes

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from nbgrader.api import Gradebook
 
 from attack_course import ASSIGNMENT, LIMITS, assert_changes_nothing, grade, points, solution
-from autograder.checks.hints import HINTS
+from autograder.hints import HINTS
 from autograder.grading.course import put_environment_scripts_on_path
 from autograder.grading.jobs import SubmissionKey
 from autograder.grading.notebooks import read_source

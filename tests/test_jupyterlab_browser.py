@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from autograder.checks.hints import HINTS
+from autograder.hints import HINTS
 from autograder.compare import RENDERED_HEADING
 from browser import find_chromium
 from notebook_code import ROOT, filled_release

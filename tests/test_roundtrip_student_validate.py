@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.checks.hints import HINTS
+from autograder.hints import HINTS
 from notebook_code import ROOT, filled_release
 
 ASSIGNMENT = "02-softmax-cross-entropy"

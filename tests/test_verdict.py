@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from autograder.checks.hints import HINTS
+from autograder.hints import HINTS
 from autograder.grading.notebooks import read_source
 from autograder.grading.sandbox import Limits
 from autograder.grading import workers

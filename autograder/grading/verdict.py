@@ -46,7 +46,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.checks.hints import HINTS
+from autograder.hints import HINTS
 from autograder.compare import CheckFailure
 from autograder.grading.notebooks import (SourceNotebook, StudentCode, TestCell, Ungradable, read_source,
                                           read_submission)
@@ -69,7 +69,7 @@ class TestVerdict:
     max_points: float
     passed: bool
     message: str          # plain words: "passed", or what went wrong
-    mistake: str | None   # the known mistake's key (autograder.checks.hints), when one was recognised
+    mistake: str | None   # the known mistake's key (autograder.hints), when one was recognised
     hint: str | None      # the catalogue's hint for that mistake
 
 

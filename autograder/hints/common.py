@@ -1,5 +1,5 @@
-"""Hints for mistakes that several topics share (signs, means, shapes, in-place edits) and those of
-softmax and cross-entropy."""
+"""Hints for mistakes that several topics share: the softmax's numerics, signs, means, shapes, biases
+and in-place edits."""
 
 HINTS: dict[str, str] = {
     "no-max-subtraction": (
@@ -9,10 +9,6 @@ HINTS: dict[str, str] = {
         "the logits were shifted by one maximum for the whole batch (y.max()) instead of each row's own. "
         "A row far below the largest one then underflows: every exp() in it is 0, and 0 / 0 is NaN. "
         "Subtract each row's maximum: y - y.max(axis=1, keepdims=True)."),
-    "softmax-wrong-axis": (
-        "the exponentials were normalised over the wrong axis: each column (one class across the batch) "
-        "sums to 1 instead of each row (one sample's classes). Take the maximum and the sum over the "
-        "classes, axis=1 with keepdims=True: e / e.sum(axis=1, keepdims=True)."),
     "log-of-softmax": (
         "log(softmax(y)) takes the log of a probability that underflowed to 0, giving inf. Compute "
         "log-probabilities directly with log-sum-exp: log sigma(y)_i = y_i - max(y) - log sum_j exp(y_j - max(y))."),
@@ -30,19 +26,10 @@ HINTS: dict[str, str] = {
         "the function returned one loss per sample; return their mean, a single number."),
     "integer-output": (
         "the array holds integers; build it with a floating dtype (e.g. np.zeros(..., dtype=float))."),
-    "num-classes-ignored": (
-        "the number of columns must be num_classes, not labels.max() + 1: a batch need not contain "
-        "the highest class."),
     "modified-input": (
         "the function changed an array it was given (e.g. `y -= y.max()`, `param -= lr * grad`, "
         "`velocity *= momentum`, or `x[i] += h` without restoring it). Work on a copy, or restore the "
         "saved value."),
-    "jacobian-diagonal-only": (
-        "only the diagonal sigma_i is there: dsigma_i/dy_j = sigma_i (delta_ij - sigma_j) also has the "
-        "off-diagonal terms -sigma_i sigma_j, i.e. J = diag(sigma) - sigma sigma^T."),
-    "forward-difference": (
-        "(f(x + h) - f(x)) / h is a forward difference with error O(h); the centred difference "
-        "(f(x + h) - f(x - h)) / (2h) has error O(h^2)."),
     "no-bias": (
         "the bias b is missing from the scores: scores = x W^T + b."),
 }
