@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book book-strict test check system-packages exercises reference gpu-check clean
+.PHONY: book book-strict test check lint system-packages exercises reference gpu-check clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,13 +22,17 @@ book-strict: $(STAMP)
 	rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: $(STAMP) system-packages book-strict
+test: $(STAMP) system-packages lint book-strict
 	$(BIN)/python -m pytest
 
 # The fast part of the suite (a few minutes): no sandbox, nbgrader, browser or slow tests (markers in
 # tests/conftest.py), and no book build.
-check: $(STAMP)
+check: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m "not sandbox and not nbgrader and not browser and not slow"
+
+# ruff, configured in pyproject.toml (line length 120; pycodestyle, pyflakes, import order)
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # Debian packages the tests need: chromium (browser tests), bubblewrap (the grading sandbox) and
 # postgresql (the pipeline's tests on a PostgreSQL gradebook; the tests start their own server).

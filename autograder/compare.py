@@ -26,7 +26,6 @@ import numpy as np
 
 from autograder.hints import HINTS
 
-
 # What a hidden test says when the check gave no requirement words of its own.
 UNSPECIFIED_REQUIREMENT = "the result is not what this check requires (details are shown on visible tests only)."
 

@@ -55,8 +55,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.hints import HINTS
 from autograder.grading.jobs import MAX_FLAGS, MAX_TEXT_CHARS
+from autograder.hints import HINTS
 from autograder.nbgrader_app import run_nbgrader
 from tests.notebook_code import ROOT, filled_release
 

@@ -121,7 +121,8 @@ def model_alone_images_per_s(images: np.ndarray, labels: np.ndarray, size: int, 
     device = pick_device()
     data = DeviceImages.from_arrays(images, labels, device)
     mean, std = channel_stats(data.images)
-    batches = [(normalize(x, mean, std), t) for x, t in zip(data.images.split(batch_size), data.labels.split(batch_size))
+    batches = [(normalize(x, mean, std), t)
+               for x, t in zip(data.images.split(batch_size), data.labels.split(batch_size))
                if len(t) == batch_size]
     model = build_model("small_cnn", size, CLASSES).to(device, memory_format=torch.channels_last)
     optimizer = build_optimizer("momentum", model.parameters(), LR)
@@ -150,7 +151,8 @@ def jpeg_files(per_class: int) -> tuple[list[Path], np.ndarray, str, tempfile.Te
         return paths, labels, f"{len(paths)} Imagenette photographs from {IMAGENETTE.resolve()}", None
     paths = sorted(SAMPLE.glob("*.JPEG"))[:per_class * CLASSES]
     if paths:
-        return paths, np.arange(len(paths)) % CLASSES, f"{len(paths)} ImageNet photographs from {SAMPLE.resolve()}", None
+        described = f"{len(paths)} ImageNet photographs from {SAMPLE.resolve()}"
+        return paths, np.arange(len(paths)) % CLASSES, described, None
     from autograder.data.synthetic import generate_synthetic
 
     folder = tempfile.TemporaryDirectory(prefix="train-throughput-")

@@ -168,9 +168,11 @@ _PROBE = r"""
         var inside = Array.prototype.slice.call(el.querySelectorAll("img"));
         var heading = el.querySelector("h1, h2, h3, h4, h5, .admonition-title");
         var link = heading ? heading.querySelector("a[href]") : null;
-        blocks[el.id] = {title: heading ? heading.innerText.trim() : null, classes: el.className || el.tagName.toLowerCase(),
+        blocks[el.id] = {title: heading ? heading.innerText.trim() : null,
+                         classes: el.className || el.tagName.toLowerCase(),
                          images: inside.length,
-                         images_loaded: inside.filter(function (img) { return img.complete && img.naturalWidth > 0; }).length,
+                         images_loaded: inside.filter(function (img) {
+                             return img.complete && img.naturalWidth > 0; }).length,
                          mjx: el.querySelectorAll("mjx-container").length,
                          title_link: link ? link.getAttribute("href") : null};
       });

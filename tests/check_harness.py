@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from autograder.assignments import Assignment
-from autograder.hints import HINTS
 from autograder.compare import CheckFailure
+from autograder.hints import HINTS
 
 PASSES = "passes"        # expected outcome of a check: it passes
 ANY_OR_NO_MISTAKE = ...  # the message may or may not name a mistake

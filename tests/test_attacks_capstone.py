@@ -23,8 +23,12 @@ from autograder.grading.sandbox import Limits
 from autograder.grading.verdict import NotebookVerdict, grade_notebook
 from notebook_code import ROOT, filled_release
 from test_checks_capstone import SOLUTION
-from test_roundtrip_capstone import (ADAM_T_FROM_ZERO, LOOP_DROPPING_LAST_BATCH, LOOP_WITHOUT_ZERO_GRAD,
-                                     MOMENTUM_LR_IN_VELOCITY)
+from test_roundtrip_capstone import (
+    ADAM_T_FROM_ZERO,
+    LOOP_DROPPING_LAST_BATCH,
+    LOOP_WITHOUT_ZERO_GRAD,
+    MOMENTUM_LR_IN_VELOCITY,
+)
 
 ASSIGNMENT = "07-training-on-imagenet"
 NOTEBOOK = "training.ipynb"
@@ -307,7 +311,8 @@ def test_cnn2_autograde_grades_the_capstone_in_the_sandbox(tmp_path):
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
     assert cnn2(course, "release", ASSIGNMENT).returncode == 0
     release, source = course / "exercises" / ASSIGNMENT / NOTEBOOK, course / "solutions" / ASSIGNMENT / NOTEBOOK
-    submissions = {"alice": {}, "carol": {"Momentum": MOMENTUM_LR_IN_VELOCITY}, "mallory": {"Momentum": TORCH_SGD_INSIDE}}
+    submissions = {"alice": {}, "carol": {"Momentum": MOMENTUM_LR_IN_VELOCITY},
+                   "mallory": {"Momentum": TORCH_SGD_INSIDE}}
     for student, overrides in submissions.items():
         path = tmp_path / "download" / student / NOTEBOOK
         path.parent.mkdir(parents=True)

@@ -211,7 +211,7 @@ def test_a_name_cut_at_a_nul_byte_cannot_replace_another_students_file(tmp_path)
 def test_names_with_control_characters_or_too_long_are_refused_and_never_printed_raw(tmp_path, course, capsys):
     source = make_zip(tmp_path / "plain.zip", {**HONEST,
                                                f"\x1b]0;pwned\x07\x1b[2J/{NB}.ipynb": "x",
-                                               f"eve\u202egpj.ipynb": "x", f"{'a' * 300}/{NB}.ipynb": "x"})
+                                               "eve\u202egpj.ipynb": "x", f"{'a' * 300}/{NB}.ipynb": "x"})
     status = run_cli(course, "collect", ASSIGNMENT, str(source))
     out = capsys.readouterr().out
     assert status == 1 and "collected 2 notebooks of 2 students" in out

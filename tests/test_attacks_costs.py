@@ -8,13 +8,13 @@ message are tried on the protocol alone first, both ends in this process.
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 import json
 import os
 import shutil
 import struct
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -31,9 +31,8 @@ from autograder.grading.rpc import Channel, Endpoint, PeerTimeout, ProtocolError
 from autograder.grading.sandbox import Limits
 from autograder.grading.verdict import grade_notebook
 from autograder.grading.workers import OUT_OF_MEMORY_REASON
-from notebook_code import filled_release
-
 from benchmarks.grading_throughput import released_course
+from notebook_code import filled_release
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NOTEBOOK = "softmax_cross_entropy"

@@ -19,13 +19,13 @@ from markdown_it import MarkdownIt
 from nbgrader.api import Gradebook
 
 from attack_course import ASSIGNMENT, LIMITS, assert_changes_nothing, grade, points, solution
-from autograder.hints import HINTS
 from autograder.grading.course import put_environment_scripts_on_path
 from autograder.grading.jobs import SubmissionKey
 from autograder.grading.notebooks import read_source
 from autograder.grading.records import create_table, record_verdict, verdict_records
 from autograder.grading.student_feedback import render
 from autograder.grading.verdict import HIDDEN_ERROR, grade_notebook
+from autograder.hints import HINTS
 
 pytestmark = pytest.mark.usefixtures("processes_left_behind")
 

@@ -170,7 +170,8 @@ def test_anchor_is_on_its_page(chapter, anchor):
 def test_relative_error_equation_is_typeset():
     blocks = facts("book/03-backpropagation.html")["blocks"]
     section = blocks.get("the-relative-error-and-what-its-size-means")
-    assert section is not None and section["mjx"] >= 10, f"the relative-error section is missing or untypeset: {section}"
+    assert section is not None and section["mjx"] >= 10, (
+        f"the relative-error section is missing or untypeset: {section}")
 
 
 def test_step_rules_listing_shows_rmsprop():

@@ -150,7 +150,8 @@ ADAM_GLOBAL_T = adam(ADAM_BODY.replace("        for group", "        self.t += 1
 ADAM_T_BEFORE_SKIP = adam(ADAM_BODY.replace(ADAM_SKIP, "").replace(
     '                state["t"] += 1\n', '                state["t"] += 1\n' + ADAM_SKIP))
 ADAM_NO_GROUP = adam(ADAM_BODY.replace('group["lr"]', 'self.defaults["lr"]')
-                     .replace('group["betas"]', 'self.defaults["betas"]').replace('group["eps"]', 'self.defaults["eps"]'))
+                     .replace('group["betas"]', 'self.defaults["betas"]')
+                     .replace('group["eps"]', 'self.defaults["eps"]'))
 
 
 def loop(body: str):

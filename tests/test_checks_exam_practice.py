@@ -6,8 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks.exam_practice import (check_choice_correct, check_choice_format, check_number_correct,
-                                             check_number_format)
+from autograder.checks.exam_practice import (
+    check_choice_correct,
+    check_choice_format,
+    check_number_correct,
+    check_number_format,
+)
 from check_harness import failure_message
 
 

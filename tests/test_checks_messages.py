@@ -14,8 +14,8 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from autograder.checks import optimizers, softmax_cross_entropy
-from autograder.hints import HINTS
 from autograder.compare import RENDERED_HEADING, RENDERED_WIDTH, CheckFailure, distinct_numbers, number, rendered_lines
+from autograder.hints import HINTS
 from check_harness import failure_message
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

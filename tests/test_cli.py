@@ -16,7 +16,6 @@ from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from autograder.grading.export import write_csv
-
 from benchmarks.grading_throughput import KINDS, released_course  # submission kinds, with their scores
 
 ASSIGNMENT = "02-softmax-cross-entropy"

@@ -10,7 +10,6 @@ import torch
 from autograder.training import gpu_check, read_run
 from autograder.training.reference import COMPARED_SCHEDULES, SWEEP
 
-
 pytestmark = pytest.mark.usefixtures("torch_on_one_thread")
 
 

@@ -15,14 +15,13 @@ import socket
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import nbformat
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from autograder.hints import HINTS
 from autograder.compare import RENDERED_HEADING
+from autograder.hints import HINTS
 from browser import find_chromium
 from notebook_code import ROOT, filled_release
 

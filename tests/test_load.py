@@ -11,9 +11,18 @@ from __future__ import annotations
 import signal
 import sqlite3
 
-
-from benchmarks.grading_throughput import (MEMORY_TARGET, PeakMemory, batch_kinds, measured_autograde,
-                                mismatches, released_course, start_autograde, stop_after, verdicts, write_batch)
+from benchmarks.grading_throughput import (
+    MEMORY_TARGET,
+    PeakMemory,
+    batch_kinds,
+    measured_autograde,
+    mismatches,
+    released_course,
+    start_autograde,
+    stop_after,
+    verdicts,
+    write_batch,
+)
 
 SUBMISSIONS = 24
 LEFT_OUT = ("infinite-loop", "imports-torch", "import-name-built-at-run-time", "colliding-keys",

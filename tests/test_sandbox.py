@@ -20,8 +20,15 @@ import numpy as np
 import pytest
 
 from autograder.grading import sandbox as sandbox_module
-from autograder.grading.rpc import (HIDDEN_MESSAGE, Channel, Endpoint, PeerClosed, PeerTimeout, ProtocolError,
-                                    RemoteFunction)
+from autograder.grading.rpc import (
+    HIDDEN_MESSAGE,
+    Channel,
+    Endpoint,
+    PeerClosed,
+    PeerTimeout,
+    ProtocolError,
+    RemoteFunction,
+)
 from autograder.grading.sandbox import UID_BASE, UID_SLOTS, Limits, Sandbox, SandboxUnavailable
 from autograder.grading.student_runner import python_source
 from notebook_code import ROOT

@@ -7,9 +7,17 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.training.batches import (RESIZED_CROP_SCALE, DeviceImages, channel_stats, crop_and_flip,
-                                         draw_augmentation, draw_resized_crops, epoch_batches, normalize,
-                                         resized_crop_and_flip)
+from autograder.training.batches import (
+    RESIZED_CROP_SCALE,
+    DeviceImages,
+    channel_stats,
+    crop_and_flip,
+    draw_augmentation,
+    draw_resized_crops,
+    epoch_batches,
+    normalize,
+    resized_crop_and_flip,
+)
 
 
 def random_images(n: int, size: int, seed: int = 0) -> np.ndarray:

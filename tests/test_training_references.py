@@ -12,9 +12,7 @@ from autograder.training import load_checkpoint
 from autograder.training.figures import FIGURES, most_confident_mistakes
 from autograder.training.models import MODEL_NAMES
 from autograder.training.optimizers import OPTIMIZER_NAMES
-from autograder.training.reference import (COMPARED_SCHEDULES, REFERENCES, SWEEP, load_references, main,
-                                           rounded)
-
+from autograder.training.reference import COMPARED_SCHEDULES, REFERENCES, SWEEP, load_references, main, rounded
 
 pytestmark = pytest.mark.usefixtures("torch_on_one_thread")
 

@@ -13,8 +13,18 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.training import (SmallCNN, StepRuleOptimizer, TrainConfig, build_model, build_optimizer,
-                                 load_checkpoint, read_run, save_checkpoint, train, validate_run)
+from autograder.training import (
+    SmallCNN,
+    StepRuleOptimizer,
+    TrainConfig,
+    build_model,
+    build_optimizer,
+    load_checkpoint,
+    read_run,
+    save_checkpoint,
+    train,
+    validate_run,
+)
 from autograder.training.metrics import write_json
 from autograder.training.schedules import lr_factor
 

@@ -12,12 +12,12 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from autograder.hints import HINTS
+from autograder.grading import workers
 from autograder.grading.notebooks import read_source
 from autograder.grading.sandbox import Limits
-from autograder.grading import workers
 from autograder.grading.verdict import grade_notebook, hidden_tests_seed
 from autograder.grading.workers import GradingPool, report_progress
+from autograder.hints import HINTS
 from notebook_code import ROOT, filled_release
 
 ASSIGNMENT = "02-softmax-cross-entropy"

@@ -27,8 +27,16 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from autograder.compare import (assert_close, assert_floating, assert_unchanged, as_numeric_array,
-                                call_student, fail, returned_tuple, run_with_reference_helpers)
+from autograder.compare import (
+    as_numeric_array,
+    assert_close,
+    assert_floating,
+    assert_unchanged,
+    call_student,
+    fail,
+    returned_tuple,
+    run_with_reference_helpers,
+)
 from autograder.reference import backpropagation as ref
 
 VISIBLE_SEED = 0

@@ -14,8 +14,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.compare import (assert_close, assert_floating, as_numeric_array, call_student,
-                                call_unchanged, fail, number)
+from autograder.compare import (
+    as_numeric_array,
+    assert_close,
+    assert_floating,
+    call_student,
+    call_unchanged,
+    fail,
+    number,
+)
 from autograder.reference import image_classification as ref
 
 VISIBLE_SEED = 0

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.compare import assert_close, assert_floating, as_numeric_array, call_unchanged
+from autograder.compare import as_numeric_array, assert_close, assert_floating, call_unchanged
 from autograder.reference import loss_functions as ref
 
 VISIBLE_SEED = 0

@@ -17,8 +17,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from autograder.compare import (CheckFailure, as_numeric_array, assert_close, assert_shape, assert_unchanged,
-                                call_student, returned_tuple)
+from autograder.compare import (
+    CheckFailure,
+    as_numeric_array,
+    assert_close,
+    assert_shape,
+    assert_unchanged,
+    call_student,
+    returned_tuple,
+)
 from autograder.optim_problems import random_quadratic
 from autograder.reference import optimizers as ref
 

@@ -22,8 +22,16 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from autograder.compare import (assert_close, assert_floating, assert_shape, as_numeric_array,
-                                call_unchanged, returned_tuple, run_with_reference_helpers, fail)
+from autograder.compare import (
+    as_numeric_array,
+    assert_close,
+    assert_floating,
+    assert_shape,
+    call_unchanged,
+    fail,
+    returned_tuple,
+    run_with_reference_helpers,
+)
 from autograder.reference import softmax_cross_entropy as ref
 
 VISIBLE_SEED = 0

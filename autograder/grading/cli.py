@@ -26,8 +26,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from autograder.grading import pipeline
-from autograder.grading.collect import (Roster, add_roster_to_gradebook, collect_submissions,
-                                        roster_from_gradebook, shown)
+from autograder.grading.collect import (
+    Roster,
+    add_roster_to_gradebook,
+    collect_submissions,
+    roster_from_gradebook,
+    shown,
+)
 from autograder.grading.course import Course, CourseError
 from autograder.grading.export import TO_GRADE_BY_HAND, TOTALS_FORMATS, grade_rows, total_rows, write_csv
 from autograder.grading.records import UNGRADABLE, cell_grades, create_table, verdict_records

@@ -19,8 +19,14 @@ from nbgrader.api import Gradebook
 from autograder.grading.autograded import autograded_notebook, write_notebook
 from autograder.grading.course import Course, file_sha256, student_seed
 from autograder.grading.jobs import GradeFunction, Job, SubmissionKey, grade_job
-from autograder.grading.records import (GRADED, UNGRADABLE, create_table, graded_hashes, record_verdict,
-                                        waiting_for_a_person)
+from autograder.grading.records import (
+    GRADED,
+    UNGRADABLE,
+    create_table,
+    graded_hashes,
+    record_verdict,
+    waiting_for_a_person,
+)
 from autograder.grading.table import format_table
 from autograder.grading.workers import WORKER_MEMORY_BYTES, GradingPool, Outcome, ProgressBar
 

@@ -46,13 +46,12 @@ from pathlib import Path
 
 import torch
 
-from autograder.hints import HINTS
 from autograder.compare import CheckFailure
-from autograder.grading.notebooks import (SourceNotebook, StudentCode, TestCell, Ungradable, read_source,
-                                          read_submission)
+from autograder.grading.notebooks import SourceNotebook, StudentCode, TestCell, Ungradable, read_source, read_submission
 from autograder.grading.rpc import OutOfMemory, PeerClosed, PeerLost, PeerTimeout
 from autograder.grading.sandbox import CellsRun, Limits, Sandbox, SandboxUnavailable
 from autograder.grading.workers import OUT_OF_MEMORY_REASON, report_progress
+from autograder.hints import HINTS
 
 PASSED = "passed"
 # A hidden test stopped by an exception other than a check's failure: the student's own exception

@@ -8,7 +8,8 @@ A run record is a plain dict (see :data:`RUN_SCHEMA`, a JSON Schema checked with
   (``is_synthetic``), image size, class names, number of training and validation images, the
   training images' hash where the subset's manifest has one;
 - ``loss_per_step``: the training loss of every optimizer step (mean over the global batch);
-- ``epochs``: per epoch, the learning rate at its first step, training loss and accuracy (on the augmented batches, as trained),
+- ``epochs``: per epoch, the learning rate at its first step, training loss and accuracy (on the
+  augmented batches, as trained),
   validation loss and accuracy, seconds and training images per second;
 - ``val_confusion``: the final confusion matrix on the validation set, rows = true class;
 - ``wall_time_s``, ``images_per_s``, ``device``, ``world_size``, ``autocast``, ``deterministic``
