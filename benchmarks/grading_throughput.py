@@ -88,7 +88,8 @@ LEAK = "Leak4242"
 EXCEPTION_NAMED_AFTER_INPUT = (f'def softmax(y):\n    name = "{LEAK}_" + "_".join(str(int(v)).replace("-", "m") '
                                'for v in y.ravel())\n    raise type(name, (Exception,), {})()\n')
 FORGED_MISTAKE = f"def softmax(y):\n    raise ValueError({FORGED_MISTAKE_TEXT!r})\n"
-# Attacks on the runner and on what grading costs: forged messages on the runner's pipe to the grader.
+# Attacks on the runner and on what grading costs: forged messages on the runner's pipe to the grader
+# (tests/test_attacks_costs.py grades them too).
 FORGE = """
 import json as _json, os as _os, struct as _struct, sys as _sys, time as _time
 
@@ -102,7 +103,7 @@ def _forge(text, data=b""):
 """
 
 
-def _forged_return(value: str, data: str = 'b""') -> str:
+def forged_return(value: str, data: str = 'b""') -> str:
     """A softmax that answers the grader with a forged return message whose result is ``value``."""
     return FORGE + f"""
 def softmax(y):
@@ -122,11 +123,11 @@ import __main__
 _run_cell = __main__.run_cell
 __main__.run_cell = lambda *args: _run_cell(*args) or ["ValueError", "x" * 1_000_000]
 """
-COLLIDING_KEYS = _forged_return(
+COLLIDING_KEYS = forged_return(
     "b'{\"$\": \"dict\", \"v\": [' + b', '.join([b'[{\"$\": \"nd\", \"dtype\": \"<c16\", \"shape\": [], "
     "\"scalar\": true}, 0]'] * 100_000) + b']}'",
     "b''.join(np.complex128(complex(1000003 * m, -m)).tobytes() for m in range(1, 100_001))")
-NESTED_LISTS_60MB = _forged_return("b'[' + b'[0],' * 15_000_000 + b'[0]]'")
+NESTED_LISTS_60MB = forged_return("b'[' + b'[0],' * 15_000_000 + b'[0]]'")
 # the grader's f of numerical_gradient(f, x) called with a 2000-long row of 4000-digit integers
 HUGE_INTEGERS_TO_A_CALLBACK = FORGE + """
 def numerical_gradient(f, x, h=1e-5):

@@ -31,7 +31,7 @@ from autograder.grading.rpc import Channel, Endpoint, PeerTimeout, ProtocolError
 from autograder.grading.sandbox import Limits
 from autograder.grading.verdict import grade_notebook
 from autograder.grading.workers import OUT_OF_MEMORY_REASON
-from benchmarks.grading_throughput import released_course
+from benchmarks.grading_throughput import FORGE, forged_return, released_course
 from notebook_code import filled_release
 
 ASSIGNMENT = "02-softmax-cross-entropy"
@@ -154,30 +154,7 @@ def test_a_callback_of_the_grader_stops_at_the_deadline():
         student.channel.close()
 
 
-# --- attacks graded in one batch --------------------------------------------------------------------------
-
-FORGE = '''
-import json as _json, os as _os, struct as _struct, sys as _sys, time as _time
-
-def _forge(text, data=b""):
-    """Write a message of ``text`` (JSON) and ``data`` on the runner's pipe to the grader, then wait."""
-    fd = int(_sys.argv[2])
-    _os.set_blocking(fd, True)
-    view = memoryview(_struct.pack("!QI", len(text) + len(data), len(text)) + text + data)
-    while view:
-        view = view[_os.write(fd, view):]
-    _time.sleep(60)
-'''
-
-
-def _returning(value: str, data: str = 'b""') -> str:
-    """A softmax that answers the grader with a forged return message whose result is ``value``."""
-    return FORGE + f'''
-def softmax(y):
-    _forge(b'{{"op": "return", "value": {{"$": "dict", "v": [["changed", []], ["result", ' + {value} + b']]}}}}',
-           {data})
-'''
-
+# --- attacks graded in one batch (FORGE and forged_return are the load test's) -------------------------
 
 ATTACKS = {
     # what the runner reports binds __builtins__ in the test cells' namespace
@@ -194,12 +171,12 @@ __main__.run_cell = lambda *args: _run_cell(*args) or ["ValueError", "x" * 1_000
 '''},
     # a message whose operation is megabytes long, while the cells run
     "huge_operation": {"one_hot": FORGE + '\n_forge(_json.dumps({"op": "x" * 8_000_000}).encode())\n'},
-    "colliding_keys": {"softmax": _returning(
+    "colliding_keys": {"softmax": forged_return(
         "b'{\"$\": \"dict\", \"v\": [' + b', '.join([b'[{\"$\": \"nd\", \"dtype\": \"<c16\", \"shape\": [], "
         "\"scalar\": true}, 0]'] * 100_000) + b']}'",
         "b''.join(np.complex128(complex(1000003 * m, -m)).tobytes() for m in range(1, 100_001))")},
-    "nested_lists": {"softmax": _returning("b'[' + b'[],' * 5_000_000 + b'[]]'")},
-    "nested_lists_60mb": {"softmax": _returning("b'[' + b'[0],' * 15_000_000 + b'[0]]'")},
+    "nested_lists": {"softmax": forged_return("b'[' + b'[],' * 5_000_000 + b'[]]'")},
+    "nested_lists_60mb": {"softmax": forged_return("b'[' + b'[0],' * 15_000_000 + b'[0]]'")},
     # the grader's f of numerical_gradient(f, x) called with ints of 4000 digits
     "huge_integers_to_a_callback": {"numerical_gradient": FORGE + '''
 def numerical_gradient(f, x, h=1e-5):
