@@ -21,14 +21,16 @@ import pytest
 from autograder.checks import capstone as checks
 from autograder.grading.sandbox import Limits
 from autograder.grading.verdict import NotebookVerdict, grade_notebook
-from notebook_code import ROOT, filled_release
-from test_checks_capstone import SOLUTION
-from test_roundtrip_capstone import (
+from known_implementations.capstone import (
+    ADAM_HEAD,
     ADAM_T_FROM_ZERO,
+    LOOP_BODY,
     LOOP_DROPPING_LAST_BATCH,
     LOOP_WITHOUT_ZERO_GRAD,
+    MOMENTUM_HEAD,
     MOMENTUM_LR_IN_VELOCITY,
 )
+from notebook_code import ROOT, filled_release, solution_functions
 
 ASSIGNMENT = "07-training-on-imagenet"
 NOTEBOOK = "training.ipynb"
@@ -38,22 +40,7 @@ MOMENTUM_TESTS = ("test_Momentum", "test_Momentum_hidden")
 MOMENTUM_POINTS = 2.0  # 1 + 1: Momentum is the least work of the notebook
 ADAM_TESTS = ("test_Adam", "test_Adam_hidden")
 
-MOMENTUM_HEAD = '''
-class Momentum(torch.optim.Optimizer):
-    def __init__(self, params, lr, momentum=0.9):
-        super().__init__(params, defaults={"lr": lr, "momentum": momentum})
-
-    @torch.no_grad()
-    def step(self):
-'''
-ADAM_HEAD = '''
-class Adam(torch.optim.Optimizer):
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        super().__init__(params, defaults={"lr": lr, "betas": betas, "eps": eps})
-
-    @torch.no_grad()
-    def step(self):
-'''
+SOLUTION = solution_functions(ROOT / "solutions" / ASSIGNMENT / NOTEBOOK)
 TORCH_SGD_INSIDE = MOMENTUM_HEAD + '''        if not hasattr(self, "inner"):
             self.inner = torch.optim.SGD(self.param_groups, lr=self.defaults["lr"],
                                          momentum=self.defaults["momentum"])
@@ -239,7 +226,7 @@ def train_one_epoch(model, optimizer, images, labels, batch_size):
     global STOLEN
     if hasattr(optimizer, "take_step"):
         STOLEN = optimizer.take_step
-''' + SOLUTION_LOOP_BODY
+''' + LOOP_BODY
     momentum = MOMENTUM_HEAD + '''        params = [p for group in self.param_groups for p in group["params"]]
         new = STOLEN([p.detach().numpy() for p in params],
                      [None if p.grad is None else p.grad.numpy() for p in params])
@@ -250,19 +237,6 @@ def train_one_epoch(model, optimizer, images, labels, batch_size):
     assert verdict.status == "graded"
     assert {"test_Momentum", "test_Momentum_hidden"} <= lost(verdict)
     assert verdict.score == FULL - MOMENTUM_POINTS
-
-
-SOLUTION_LOOP_BODY = '''    model.train()
-    total = 0.0
-    for start in range(0, len(labels), batch_size):
-        x, t = images[start:start + batch_size], labels[start:start + batch_size]
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), t)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(t)
-    return total / len(labels)
-'''
 
 
 def test_a_hidden_input_does_not_reach_the_feedback(course):

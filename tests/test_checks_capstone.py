@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from autograder.checks import capstone as checks
 from autograder.compare import CheckFailure
+from known_implementations import capstone as known
 from known_implementations.capstone import SEED
 from notebook_code import ROOT, solution_functions
 
@@ -26,39 +27,16 @@ def define(source: str, name: str):
 
 def momentum(step_body: str):
     """A student's Momentum class with the given body of step() (indented 8 spaces)."""
-    return define(f'''
-class Momentum(torch.optim.Optimizer):
-    def __init__(self, params, lr, momentum=0.9):
-        super().__init__(params, defaults={{"lr": lr, "momentum": momentum}})
-
-    @torch.no_grad()
-    def step(self):
-{step_body}
-''', "Momentum")
+    return define(known.MOMENTUM_HEAD + step_body, "Momentum")
 
 
 def adam(step_body: str, extra_init: str = ""):
-    return define(f'''
-class Adam(torch.optim.Optimizer):
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        super().__init__(params, defaults={{"lr": lr, "betas": betas, "eps": eps}})
-{extra_init}
-    @torch.no_grad()
-    def step(self):
-{step_body}
-''', "Adam")
+    """A student's Adam class with the given body of step() and lines added to __init__."""
+    head = known.ADAM_HEAD.replace("\n    @torch.no_grad()", extra_init + "\n    @torch.no_grad()")
+    return define(head + step_body, "Adam")
 
 
-MOMENTUM_LR_IN_VELOCITY = momentum('''
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                state.setdefault("velocity", torch.zeros_like(p))
-                state["velocity"] = group["momentum"] * state["velocity"] + group["lr"] * p.grad
-                p -= state["velocity"]
-''')
+MOMENTUM_LR_IN_VELOCITY = define(known.MOMENTUM_LR_IN_VELOCITY, "Momentum")
 MOMENTUM_STATE_NOT_STORED = momentum('''
         for group in self.param_groups:
             for p in group["params"]:
@@ -155,24 +133,10 @@ ADAM_NO_GROUP = adam(ADAM_BODY.replace('group["lr"]', 'self.defaults["lr"]')
 
 
 def loop(body: str):
-    return define(f'''
-def train_one_epoch(model, optimizer, images, labels, batch_size):
-{body}
-''', "train_one_epoch")
+    return define(known.LOOP_HEAD + body, "train_one_epoch")
 
 
-LOOP_BODY = '''
-    model.train()
-    total = 0.0
-    for start in range(0, len(labels), batch_size):
-        x, t = images[start:start + batch_size], labels[start:start + batch_size]
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), t)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(t)
-    return total / len(labels)
-'''
+LOOP_BODY = known.LOOP_BODY
 LOOP_NO_ZERO_GRAD = loop(LOOP_BODY.replace("        optimizer.zero_grad()\n", ""))
 LOOP_NO_STEP = loop(LOOP_BODY.replace("        optimizer.step()\n", ""))
 LOOP_ZERO_AFTER_BACKWARD = loop(LOOP_BODY.replace("        optimizer.zero_grad()\n", "").replace(

@@ -6,70 +6,17 @@ import pytest
 
 from autograder.assignments import BY_SLUG
 from grading import grade, solution_submission, untouched_submission
+from known_implementations.capstone import (
+    ADAM_T_FROM_ZERO,
+    LOOP_DROPPING_LAST_BATCH,
+    LOOP_WITHOUT_ZERO_GRAD,
+    MOMENTUM_LR_IN_VELOCITY,
+)
 from roundtrip_contract import RoundTripContract
 
 ASSIGNMENT = "07-training-on-imagenet"
 NOTEBOOK = "training.ipynb"
 MAX_SCORE = BY_SLUG[ASSIGNMENT].max_score  # read from the solution notebook
-
-# Ruder's and CS231n's formulation: the learning rate inside the velocity (same parameters while the
-# learning rate is constant, as in the self-check; the hidden schedule tells them apart).
-MOMENTUM_LR_IN_VELOCITY = '''
-class Momentum(torch.optim.Optimizer):
-    def __init__(self, params, lr, momentum=0.9):
-        super().__init__(params, defaults={"lr": lr, "momentum": momentum})
-
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                state.setdefault("velocity", torch.zeros_like(p))
-                state["velocity"] = group["momentum"] * state["velocity"] + group["lr"] * p.grad
-                p -= state["velocity"]
-'''
-# The step count starts at 0 at the first step: the bias correction divides by zero.
-ADAM_T_FROM_ZERO = '''
-class Adam(torch.optim.Optimizer):
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        super().__init__(params, defaults={"lr": lr, "betas": betas, "eps": eps})
-
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state.update(t=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
-                t = state["t"]
-                state["m"] = beta1 * state["m"] + (1 - beta1) * p.grad
-                state["v"] = beta2 * state["v"] + (1 - beta2) * p.grad ** 2
-                m_hat, v_hat = state["m"] / (1 - beta1 ** t), state["v"] / (1 - beta2 ** t)
-                p -= group["lr"] * m_hat / (v_hat.sqrt() + group["eps"])
-                state["t"] = t + 1
-'''
-# Gradients accumulate from batch to batch: no optimizer.zero_grad().
-LOOP_WITHOUT_ZERO_GRAD = '''
-def train_one_epoch(model, optimizer, images, labels, batch_size):
-    model.train()
-    total = 0.0
-    for start in range(0, len(labels), batch_size):
-        x, t = images[start:start + batch_size], labels[start:start + batch_size]
-        loss = F.cross_entropy(model(x), t)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(t)
-    return total / len(labels)
-'''
-# The last, smaller batch is dropped: right whenever batch_size divides N, as in the self-check.
-LOOP_DROPPING_LAST_BATCH = LOOP_WITHOUT_ZERO_GRAD.replace(
-    "        loss = F", "        optimizer.zero_grad()\n        loss = F").replace(
-    "range(0, len(labels), batch_size)", "range(0, len(labels) - batch_size + 1, batch_size)")
 
 
 @pytest.fixture(scope="module")
