@@ -34,14 +34,19 @@ Needs Debian's ``chromium`` (``make chromium``); ``CNN2_CHROMIUM`` names another
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
+import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 __all__ = ["BrowserError", "find_chromium", "inspect_page", "screenshot"]
@@ -265,3 +270,41 @@ if __name__ == "__main__":  # python tests/browser.py PAGE.html [SHOT.png]: prin
     print(json.dumps(facts, indent=2))
     if len(sys.argv) > 2:
         print("screenshot:", screenshot(sys.argv[1], sys.argv[2]))
+
+
+@contextlib.contextmanager
+def jupyter_server(app: str, root: Path, log_path: Path, env: dict | None = None,
+                   before_stop: Callable[[str, str], None] | None = None) -> Iterator[tuple[str, str]]:
+    """``jupyter <app>`` ("server", "lab") of this virtual environment serving ``root`` on a free local
+    port, its output in ``log_path``; yields (base URL, token) once it answers, and stops it at the end
+    (after ``before_stop(base, token)``, e.g. to shut kernels down first)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token, base = uuid.uuid4().hex, f"http://127.0.0.1:{port}"
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "jupyter"), app, "--allow-root",
+         "--no-browser", f"--port={port}", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=10).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"jupyter {app} did not start: {log_path.read_text()[-2000:]}") from None
+                time.sleep(0.5)
+        yield base, token
+        if before_stop is not None:
+            before_stop(base, token)
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+        log.close()

@@ -5,20 +5,15 @@ score overridden there show in ``cnn2 export`` (per test and ``--totals``), ``st
 from __future__ import annotations
 
 import csv
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import find_chromium
+from browser import find_chromium, jupyter_server
 from grading import EXAM, EXAM_NOTEBOOK, exam_practice_course
-from notebook_code import ROOT
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.browser]
 
@@ -28,12 +23,6 @@ TIMEOUT_MS = 60_000
 def cnn2(course: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "autograder.grading.cli", *args], cwd=course,
                           capture_output=True, text=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,32 +37,8 @@ def course(tmp_path_factory) -> Path:
 def formgrader(course) -> str:
     """A Jupyter server with nbgrader's formgrader in the course directory; yields its base URL
     (already logged in through ``?token=`` on the first page)."""
-    port, token = _free_port(), uuid.uuid4().hex
-    base = f"http://127.0.0.1:{port}"
-    log = (course.parent / "server.log").open("w")
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "jupyter"), "server", "--allow-root", "--no-browser", f"--port={port}",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={course}"],
-        cwd=course, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail(f"the server did not start: {(course.parent / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.5)
+    with jupyter_server("server", course, course.parent / "server.log") as (base, token):
         yield f"{base}?token={token}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

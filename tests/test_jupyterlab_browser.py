@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import socket
-import subprocess
-import time
 import urllib.request
 
 import nbformat
@@ -22,7 +18,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from autograder.compare import RENDERED_HEADING
 from autograder.hints import HINTS
-from browser import find_chromium
+from browser import find_chromium, jupyter_server
 from notebook_code import ROOT, filled_release
 
 ASSIGNMENT = "02-softmax-cross-entropy"
@@ -31,12 +27,6 @@ SOFTMAX_WITHOUT_MAX = "def softmax(y):\n    e = np.exp(y)\n    return e / e.sum(
 MISTAKE = f"Likely mistake: no-max-subtraction. {HINTS['no-max-subtraction']}"
 TRACEBACK_WORDS = ("Traceback", "compare.py", "During handling", "File ", "---->")
 TIMEOUT_MS = 120_000
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str, method: str = "GET"):
@@ -51,39 +41,17 @@ def lab(tmp_path_factory):
     nb = filled_release(ROOT / "exercises" / ASSIGNMENT / NOTEBOOK, ROOT / "solutions" / ASSIGNMENT / NOTEBOOK,
                         {"softmax": SOFTMAX_WITHOUT_MAX})
     nbformat.write(nb, folder / NOTEBOOK)
-    port, token = _free_port(), secrets.token_hex(16)
     environment = {key: value for key, value in os.environ.items() if not key.startswith("JUPYTER")}
     environment.update(JUPYTER_CONFIG_PATH=str(ROOT / "student-config"),
                        JUPYTER_CONFIG_DIR=str(folder / ".user-jupyter-config"))
-    base = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("logs") / "jupyterlab.log"  # outside the folder the student sees
-    log = log_path.open("w")
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "jupyter"), "lab", "--allow-root", "--no-browser", f"--port={port}",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={folder}"],
-        env=environment, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                _get(f"{base}/api/status?token={token}")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail(f"JupyterLab did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.5)
-        yield f"{base}/lab/tree/{NOTEBOOK}?token={token}"
+
+    def stop_kernels(base: str, token: str) -> None:
         # the kernels first: a server stopping with a busy kernel can wait for it for a long time
         for session in json.loads(_get(f"{base}/api/sessions?token={token}")):
             _get(f"{base}/api/sessions/{session['id']}?token={token}", method="DELETE")
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
-        log.close()
+    with jupyter_server("lab", folder, log_path, environment, stop_kernels) as (base, token):
+        yield f"{base}/lab/tree/{NOTEBOOK}?token={token}"
 
 
 @pytest.fixture(scope="module")
