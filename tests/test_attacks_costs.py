@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import struct
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -305,12 +307,33 @@ def test_a_callback_attack_fails_its_tests_in_the_tests_time(batch, student, wor
 
 
 def test_running_the_grader_out_of_memory_is_ungradable_and_the_batch_goes_on(batch, tmp_path):
-    """With a worker's memory capped at 300 MiB, decoding 14 MB of nested lists (about 400 MB) fails."""
+    """With a worker's memory capped at 300 MiB, decoding 14 MB of nested lists (about 400 MB) fails.
+
+    Graded by a fresh process, as by ``cnn2 autograde``: the cap limits how far a worker's address space
+    may grow, and workers forked from a process that has run many tests inherit free heap they could
+    fill without growing at all."""
     course = tmp_path / "course"
     shutil.copytree(batch[0], course)  # its submissions are graded already: only the new ones are graded
+    for student, overrides in {"capped_honest": None, "capped_nested_lists": ATTACKS["nested_lists"]}.items():
+        _submit(course, student, overrides)
     # time enough to reach the memory cap on a busy machine: the cap, not the test's time, must stop it
-    records, seconds = _grade(course, {"capped_honest": None, "capped_nested_lists": ATTACKS["nested_lists"]},
-                              replace(LIMITS, test_seconds=60), worker_memory_bytes=300 << 20)
+    limits = replace(LIMITS, test_seconds=60)
+    script = (f"import functools\n"
+              f"from pathlib import Path\n"
+              f"from autograder.grading.course import Course\n"
+              f"from autograder.grading.pipeline import autograde\n"
+              f"from autograder.grading.sandbox import Limits\n"
+              f"from autograder.grading.verdict import grade_notebook\n"
+              f"run = autograde(Course.load(Path({str(course)!r})), [{ASSIGNMENT!r}], processes=2, progress=False,\n"
+              f"                grade=functools.partial(grade_notebook, limits={limits!r}),\n"
+              f"                worker_memory_bytes=300 << 20)\n"
+              f"assert not run.interrupted and run.errors == [], run.errors\n")
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-2000:]
+    with Course.load(course).gradebook() as gradebook:
+        records = {r.student: (r.status, r.reason, r.verdict) for r in verdict_records(gradebook, ASSIGNMENT)}
     assert records["capped_nested_lists"][:2] == ("ungradable", OUT_OF_MEMORY_REASON)
     assert _details(records, "capped_honest")["score"] == FULL
     assert seconds < SECONDS
