@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy
 
-from autograder.grading import rpc, sandbox_torch_optim, student_runner, torch_driver
+from autograder.grading import rpc, student_runner
 from autograder.grading.rpc import Channel, Endpoint, PeerLost, ProtocolError, RemoteFunction
 
 INTERPRETER = Path(sys.base_exec_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -207,7 +207,7 @@ class Sandbox:
                 and all(isinstance(k, str) for k in ready["values"])):
             raise ProtocolError("an invalid list of the names the cells defined")
         lent = ready.get("lent")
-        expected = {"call_with_names", *(torch_driver.FUNCTIONS if self.with_torch else ())}
+        expected = {"call_with_names", *(_torch_driver().FUNCTIONS if self.with_torch else ())}
         if not (isinstance(lent, dict) and set(lent) == expected
                 and all(isinstance(f, RemoteFunction) for f in lent.values())):
             raise ProtocolError("the runner did not lend its functions")
@@ -319,17 +319,26 @@ def _mounts(with_torch: bool = False) -> list[list[str]]:
     runner_modules = [student_runner, rpc]
     if with_torch:
         mounts += _torch_mounts()
-        runner_modules.append(torch_driver)
+        runner_modules.append(_torch_driver())
     for module in runner_modules:
         file = Path(module.__file__).resolve()
         mounts.append(["--ro-bind", str(file), f"{SITE}/{RUNNER_PACKAGE}/{file.name}"])
     return mounts
 
 
+def _torch_driver():
+    """:mod:`autograder.grading.torch_driver`, imported only for a sandbox with torch: it imports torch,
+    which every other ``cnn2`` command (collect, status, export, ...) should start without."""
+    from autograder.grading import torch_driver
+    return torch_driver
+
+
 def _torch_mounts() -> list[list[str]]:
     """torch and what ``import torch`` imports (:data:`TORCH_PACKAGES`) in :data:`SITE`, with
     ``torch/optim`` replaced by the base class and the learning-rate schedulers under
     :mod:`autograder.grading.sandbox_torch_optim`."""
+    from autograder.grading import sandbox_torch_optim  # imports torch: only for a sandbox with torch
+
     mounts = []
     for name in TORCH_PACKAGES:
         spec = importlib.util.find_spec(name)
