@@ -345,7 +345,7 @@ for path in ["/opt/cnn2/site/x", "/opt/cnn2/site/cnn2_runner/rpc.py", "/opt/cnn2
     assert seen["beside_python"] == [Path(sys.base_prefix).name]
     assert seen["site_packages"] and all(listing == [] for listing in seen["site_packages"].values())
     assert set(seen["own_site"]) - {"numpy.libs"} == {"cnn2_runner", "numpy"}
-    assert seen["runner"] == ["rpc.py", "student_runner.py"]
+    assert seen["runner"] == ["plain_data.py", "rpc.py", "student_runner.py", "wire.py"]
     outcomes = seen["outcomes"]
     assert outcomes.pop("/tmp/x") == "written"
     assert set(outcomes.values()) <= {errno.EROFS, errno.EACCES}

@@ -1,11 +1,9 @@
-"""The wire protocol between the grader and the sandboxed student process: plain data and calls.
+"""Calls between the grader and the sandboxed student process, over a pipe that carries only plain data.
 
-Both sides hold an :class:`Endpoint` on a pair of pipes. A message is a JSON object, framed by its
-length, followed by the raw bytes of the numpy arrays it carries. Only plain data crosses: ``None``,
-bools, ints, floats, strings, numpy arrays and scalars of numbers or strings, and lists, tuples and
-dicts of those. Nothing is ever unpickled, so whatever the student's process sends, the grader gets
-ordinary Python and numpy values: an object whose ``__eq__`` always returns True or an array subclass
-that lies cannot cross, only the numbers in it.
+Both sides hold an :class:`Endpoint` on a pair of pipes (a :class:`~autograder.grading.wire.Channel`).
+A message is a JSON object, framed by its length, followed by the raw bytes of the numpy arrays it
+carries (see :mod:`autograder.grading.wire`). Only plain data crosses, decoded within limits on what
+it may cost (see :mod:`autograder.grading.plain_data`): nothing is ever unpickled.
 
 A callable crossing the pipe stays on the side that owns it; the other side gets a
 :class:`RemoteFunction` that calls it through the pipe (and the grader may lend any object of its own
@@ -13,28 +11,17 @@ as an opaque :class:`RemoteObject`, which the student's code can only hand back)
 ``softmax`` in the sandbox, and when a check passes a function of its own (the ``f`` of
 ``numerical_gradient(f, x)``), the student's code calls back into the grader, which runs ``f`` and
 answers; calls nest to any depth. Arrays a function changed in place are copied back to the caller's
-arrays, so a check still sees a student's function modify its input.
+arrays, so a check still sees a student's function modify its input. A function of the grader's that
+the student's code calls runs under the caller's deadline.
 
-Whatever the student's process sends costs the grader a bounded amount of work: a message is decoded
-only within the limits below (its size, nesting, number of values, integers, strings, dict keys), and
-a function of the grader's that the student's code calls runs under the caller's deadline. The side
-that encodes refuses the same values (:class:`NotPlainData`), so an honest runner never sends what
-the grader would refuse.
-
-Dict keys must be strings, ints, floats, bools or None, and at most :data:`MAX_OTHER_KEYS` of them
-per message may be other than strings: the hash of a string is randomised per process, but numbers,
-tuples and numpy scalars can be chosen so that all keys collide, which makes building the dict take
-time quadratic in its size.
+The protocol's errors and limits are importable from here too (see ``__all__``). In the sandbox this
+file is a module of the runner's package (see :mod:`autograder.grading.sandbox`), so it imports only
+the standard library, numpy and the package's other modules, relatively.
 """
 from __future__ import annotations
 
 import builtins
-import gc
-import json
-import os
-import select
 import signal
-import struct
 import threading
 import time
 from collections.abc import Callable
@@ -42,169 +29,22 @@ from typing import Any
 
 import numpy as np
 
-# Array dtypes that may cross: bool, signed and unsigned ints, floats, complex, bytes and str.
-PLAIN_DTYPE_KINDS = "biufcSU"
-HEADER = struct.Struct("!QI")  # frame length (JSON + array bytes), JSON length
-MAX_NAME_CHARS = 100
+from .plain_data import MAX_NAME_CHARS, Decoder, Encoder, NotPlainData, changed_arrays, copy_back, snapshot
+from .wire import MAX_JSON_BYTES, Channel, PeerClosed, PeerLost, PeerTimeout, ProtocolError
+
+__all__ = [
+    "HIDDEN_MESSAGE", "MAX_JSON_BYTES", "MAX_MESSAGE_CHARS", "Channel", "Endpoint", "NotPlainData",
+    "OutOfMemory", "PeerClosed", "PeerLost", "PeerTimeout", "ProtocolError", "RemoteFunction", "RemoteObject",
+]
+
 MAX_MESSAGE_CHARS = 2000
-# Limits on one message (see the module docstring); its arrays' bytes are limited by the Channel.
-MAX_JSON_BYTES = 16 << 20   # the JSON part: decoding it takes up to about 25 bytes of memory per byte
-MAX_DEPTH = 64              # lists, tuples and dicts nested in each other
-MAX_VALUES = 1 << 20        # values (containers, numbers, strings, arrays, functions)
-MAX_STRING_CHARS = 1 << 20  # one string
-MAX_INT_BITS = 1024         # one int (about the range of a float: arithmetic on it stays cheap)
-MAX_OTHER_KEYS = 1000       # dict keys that are not strings
-KEY_TYPES = (str, int, float, bool, type(None))
 HIDDEN_MESSAGE = "(its message is not shown for hidden tests)"
-
-
-class PeerLost(BaseException):
-    """The other side stopped answering properly: it ended, ran out of time or broke the protocol.
-
-    A BaseException, like KeyboardInterrupt, so that a check's ``except Exception`` around a call of
-    the student's function cannot swallow it: the grader must see it to stop that test.
-    """
-
-
-class PeerTimeout(PeerLost):
-    """No complete answer before the deadline."""
-
-
-class PeerClosed(PeerLost):
-    """The other side closed its end of the pipe (its process ended)."""
-
-
-class ProtocolError(PeerLost):
-    """The other side sent something that is not a valid message."""
 
 
 class OutOfMemory(BaseException):
     """This process ran out of memory during a call to the other side (decoding its answer, serving
     its calls). A BaseException, like PeerLost, so that a check's ``except Exception`` around a call of
     the student's function does not report it as the student's error: it is the grader's."""
-
-
-class NotPlainData(TypeError):
-    """A value that cannot cross the pipe (an arbitrary object, an object array, ...)."""
-
-
-class Channel:
-    """Framed messages over a pair of pipe file descriptors, with deadlines and a size limit.
-
-    read_fd, write_fd: the pipe ends; max_bytes: the largest frame accepted.
-    exit_if_forked: in the sandbox, a process forked by the student's code must never speak for the
-        runner (its messages would interleave with the runner's), so it exits when it tries.
-    """
-
-    def __init__(self, read_fd: int, write_fd: int, max_bytes: int, exit_if_forked: bool = False):
-        self.read_fd, self.write_fd, self.max_bytes = read_fd, write_fd, max_bytes
-        self.owner_pid = os.getpid() if exit_if_forked else None
-        os.set_blocking(read_fd, False)
-        os.set_blocking(write_fd, False)
-
-    def send(self, header: dict, blobs: list[bytes], deadline: float | None) -> None:
-        if self.owner_pid is not None and os.getpid() != self.owner_pid:
-            os._exit(0)
-        text = json.dumps(header).encode()
-        frame = HEADER.pack(len(text) + sum(len(b) for b in blobs), len(text))
-        self._write_all(memoryview(b"".join([frame, text, *blobs])), deadline)
-
-    def receive(self, deadline: float | None) -> tuple[dict, memoryview]:
-        """The next message's JSON header and the array bytes that follow it."""
-        total, text_length = HEADER.unpack(self._read_exactly(HEADER.size, deadline))
-        if total > self.max_bytes or text_length > total:
-            raise ProtocolError(f"a message of {total} bytes, more than the limit of {self.max_bytes}")
-        if text_length > MAX_JSON_BYTES:
-            raise ProtocolError(f"a message whose JSON part has {text_length} bytes, more than the limit "
-                                f"of {MAX_JSON_BYTES}")
-        body = self._read_exactly(total, deadline)
-        collecting = gc.isenabled()
-        gc.disable()  # JSON makes no reference cycles; collections over millions of new objects take seconds
-        try:
-            header = json.loads(body[:text_length].tobytes())
-        except (ValueError, RecursionError) as error:
-            raise ProtocolError(f"a message that is not valid JSON ({error})") from None
-        finally:
-            if collecting:
-                gc.enable()
-        if not isinstance(header, dict):
-            raise ProtocolError("a message that is not a JSON object")
-        return header, body[text_length:]
-
-    def close(self) -> None:
-        for fd in (self.read_fd, self.write_fd):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-    def _wait(self, fd: int, for_writing: bool, deadline: float | None) -> None:
-        timeout = None if deadline is None else deadline - time.monotonic()
-        if timeout is not None and timeout <= 0:
-            raise PeerTimeout("no answer before the deadline")
-        poller = select.poll()
-        poller.register(fd, select.POLLOUT if for_writing else select.POLLIN)
-        if not poller.poll(None if timeout is None else max(1, int(timeout * 1000))):
-            raise PeerTimeout("no answer before the deadline")
-
-    def _write_all(self, data: memoryview, deadline: float | None) -> None:
-        while data:
-            try:
-                data = data[os.write(self.write_fd, data):]
-            except BlockingIOError:
-                self._wait(self.write_fd, True, deadline)
-                continue
-            except OSError as error:  # EPIPE: the reader is gone
-                raise PeerClosed(f"the pipe is closed ({error.strerror})") from None
-
-    def _read_exactly(self, size: int, deadline: float | None) -> memoryview:
-        buffer = bytearray(size)
-        view, got = memoryview(buffer), 0
-        while got < size:
-            try:
-                n = os.readv(self.read_fd, [view[got:]])
-            except BlockingIOError:
-                self._wait(self.read_fd, False, deadline)
-                continue
-            if n == 0:
-                raise PeerClosed("the pipe is closed")
-            got += n
-        return view
-
-
-class _Tally:
-    """What one message has used of its limits; raises ``error`` (NotPlainData when encoding,
-    ProtocolError when decoding) at the first limit passed."""
-
-    def __init__(self, error: type[Exception]):
-        self.error = error
-        self.values = 0
-        self.other_keys = 0
-
-    def value(self, depth: int) -> None:
-        self.values += 1
-        if self.values > MAX_VALUES:
-            raise self.error(f"more than {MAX_VALUES} values in one message")
-        if depth > MAX_DEPTH:
-            raise self.error(f"values nested more than {MAX_DEPTH} deep")
-
-    def scalar(self, value: Any, depth: int) -> None:
-        """Count a JSON scalar (None, bool, int, float or str) and check its size."""
-        self.value(depth)
-        if type(value) is int and value.bit_length() > MAX_INT_BITS:
-            raise self.error(f"an integer of more than {MAX_INT_BITS} bits")
-        if type(value) is str and len(value) > MAX_STRING_CHARS:
-            raise self.error(f"a string of {len(value)} characters, more than the limit of {MAX_STRING_CHARS}")
-
-    def key(self, key: Any) -> None:
-        if type(key) is str:
-            return
-        if type(key) not in KEY_TYPES:
-            raise self.error(f"a dict key of type {type(key).__name__[:MAX_NAME_CHARS]} (keys must be "
-                             "strings, ints, floats, bools or None)")
-        self.other_keys += 1
-        if self.other_keys > MAX_OTHER_KEYS:
-            raise self.error(f"more than {MAX_OTHER_KEYS} dict keys that are not strings in one message")
 
 
 class RemoteObject:
@@ -303,15 +143,14 @@ class Endpoint:
         header, data = self.channel.receive(self.deadline)
         if not isinstance(header.get("op"), str):
             raise ProtocolError("a message without an operation")
-        received: list[np.ndarray] = []
-        offset = [0]
+        decoder = Decoder(data, self._borrowed)
         try:
-            value = self._decode(header.get("value"), data, offset, received, _Tally(ProtocolError), 0)
+            value = decoder.decode(header.get("value"))
         except RecursionError:
             raise ProtocolError("a message nested too deeply") from None
-        if offset[0] != len(data):
-            raise ProtocolError("a message with array bytes left over")
-        return header, value, received
+        decoder.check_all_read()
+        return header, value, decoder.received
+
 
     def expect(self, op: str) -> tuple[dict, Any]:
         """Receive the next message and fail unless it is ``op``."""
@@ -343,7 +182,7 @@ class Endpoint:
                 continue
             if header["op"] not in ("return", "raise") or not isinstance(value, dict):
                 raise ProtocolError(f"a {_shown(header['op'])} message while waiting for an answer")
-            _copy_back(value.get("changed"), sent)
+            copy_back(value.get("changed"), sent)
             if header["op"] == "return":
                 return value.get("result")
             raise self._remote_exception(header.get("type"), header.get("message"))
@@ -362,7 +201,7 @@ class Endpoint:
         if not (isinstance(value, dict) and isinstance(value.get("args"), list)
                 and isinstance(value.get("kwargs"), dict)):
             raise ProtocolError("a call without its arguments")
-        before = _snapshot(received)
+        before = snapshot(received)
         name = getattr(fn, "__name__", "the function")
         try:
             result = self._within_deadline(fn, value["args"], value["kwargs"])
@@ -372,7 +211,7 @@ class Endpoint:
             self._answer_exception(error, received, before)
             return
         try:
-            packed = self.pack({"result": result, "changed": _changed_arrays(received, before)})
+            packed = self.pack({"result": result, "changed": changed_arrays(received, before)})
         except PeerLost:
             raise
         except NotPlainData as error:
@@ -423,7 +262,7 @@ class Endpoint:
         except Exception:  # a student's exception whose __str__ fails
             message = ""
         try:
-            changed = _changed_arrays(received, before)
+            changed = changed_arrays(received, before)
             self.pack(changed)
         except NotPlainData:
             changed = []
@@ -450,9 +289,9 @@ class Endpoint:
 
     def pack(self, value: Any) -> tuple[Any, list[bytes], list[np.ndarray]]:
         """``value`` as a JSON tree, the bytes of its arrays, and the arrays in the order numbered."""
-        blobs: list[bytes] = []
-        sent: list[np.ndarray] = []
-        return self._encode(value, blobs, sent, {}, _Tally(NotPlainData), 0), blobs, sent
+        encoder = Encoder(self._lent_handle)
+        tree = encoder.encode(value)
+        return tree, encoder.blobs, encoder.sent
 
     def _export(self, value: Any, tag: str) -> dict:
         """Lend ``value`` to the other side: it gets a handle (a function's handle can be called)."""
@@ -462,43 +301,9 @@ class Endpoint:
         name = name[:MAX_NAME_CHARS] if isinstance(name, str) else type(value).__name__[:MAX_NAME_CHARS]
         return {"$": tag, "id": self._next_id, "name": name}
 
-    def _encode(self, value: Any, blobs: list[bytes], sent: list[np.ndarray], seen: dict, tally: _Tally,
-                depth: int) -> Any:
-        if value is None or type(value) in (bool, int, float, str):
-            tally.scalar(value, depth)
-            return value
-        if isinstance(value, np.generic):  # before float: np.float64 is a float subclass
-            tally.value(depth)
-            array = np.asarray(value)
-            tag = _array_tag(array)
-            blobs.append(array.tobytes())
-            return {**tag, "scalar": True}
-        # subclasses of the JSON types (a str or float that lies about itself) become the plain type
-        if isinstance(value, (int, float, str)):
-            plain = (int.__int__(value) if isinstance(value, int) else
-                     float.__float__(value) if isinstance(value, float) else str.__str__(value))
-            return self._encode(plain, blobs, sent, seen, tally, depth)
-        tally.value(depth)
-        if isinstance(value, np.ndarray):
-            if id(value) in seen:
-                return {"$": "nd", "same": seen[id(value)]}
-            seen[id(value)] = len(sent)
-            sent.append(value)
-            array = value.view(np.ndarray)
-            tag = _array_tag(array)
-            blobs.append(array.tobytes(order="C"))
-            return {**tag, "ro": not value.flags.writeable}
-        if isinstance(value, list):
-            return [self._encode(v, blobs, sent, seen, tally, depth + 1) for v in value]
-        if isinstance(value, tuple):
-            return {"$": "tuple", "v": [self._encode(v, blobs, sent, seen, tally, depth + 1) for v in value]}
-        if isinstance(value, dict):
-            pairs = []
-            for k, v in value.items():
-                tally.key(k)
-                pairs.append([self._encode(k, blobs, sent, seen, tally, depth + 1),
-                              self._encode(v, blobs, sent, seen, tally, depth + 1)])
-            return {"$": "dict", "v": pairs}
+    def _lent_handle(self, value: Any) -> dict:
+        """The tree of ``value``, which is not plain data: the other side's own object given back, or a
+        handle to ``value`` lent (a function, or any object with ``export_objects``)."""
         if isinstance(value, RemoteObject) and value._endpoint is self:
             return {"$": "yours", "id": value._id}
         if callable(value):
@@ -509,40 +314,10 @@ class Endpoint:
                            "and lists, tuples and dicts of them can be passed between the grader and "
                            "the student's code")
 
-    def _decode(self, tree: Any, data: memoryview, offset: list[int], received: list[np.ndarray],
-                tally: _Tally, depth: int) -> Any:
-        if tree is None or isinstance(tree, (bool, int, float, str)):
-            tally.scalar(tree, depth)
-            return tree
-        tally.value(depth)
-        if isinstance(tree, list):
-            return [self._decode(v, data, offset, received, tally, depth + 1) for v in tree]
-        if not isinstance(tree, dict):
-            raise ProtocolError("a value of an unknown kind")
+    def _borrowed(self, tree: dict) -> Any:
+        """What a handle in the other side's message stands for: a function or object it lent, or one
+        of this side's given back."""
         tag = tree.get("$")
-        if tag == "tuple" and isinstance(tree.get("v"), list):
-            return tuple(self._decode(v, data, offset, received, tally, depth + 1) for v in tree["v"])
-        if tag == "dict" and isinstance(tree.get("v"), list):
-            pairs = []
-            for pair in tree["v"]:
-                if not (isinstance(pair, list) and len(pair) == 2):
-                    raise ProtocolError("a dict with an invalid entry")
-                key = self._decode(pair[0], data, offset, received, tally, depth + 1)
-                tally.key(key)
-                pairs.append((key, self._decode(pair[1], data, offset, received, tally, depth + 1)))
-            return dict(pairs)
-        if tag == "nd" and "same" in tree:
-            index = tree["same"]
-            if not isinstance(index, int) or not 0 <= index < len(received):
-                raise ProtocolError("a reference to an unknown array")
-            return received[index]
-        if tag == "nd":
-            array = _decode_array(tree, data, offset)
-            if tree.get("scalar") is True:
-                return array[()]
-            array.flags.writeable = tree.get("ro") is not True
-            received.append(array)
-            return array
         if tag in ("fn", "obj") and isinstance(tree.get("id"), int) and isinstance(tree.get("name"), str):
             kind = RemoteFunction if tag == "fn" else RemoteObject
             return kind(self, tree["id"], tree["name"][:MAX_NAME_CHARS])
@@ -554,62 +329,3 @@ class Endpoint:
 def _shown(text: Any) -> str:
     """The other side's ``text`` quoted for a message, at most MAX_NAME_CHARS of it."""
     return repr(text[:MAX_NAME_CHARS] if isinstance(text, str) else text)
-
-
-def _array_tag(array: np.ndarray) -> dict:
-    if array.dtype.kind not in PLAIN_DTYPE_KINDS or array.dtype.fields is not None:
-        raise NotPlainData(f"an array of dtype {array.dtype}; only arrays of numbers or strings can "
-                           "be passed between the grader and the student's code")
-    return {"$": "nd", "dtype": array.dtype.str, "shape": list(array.shape)}
-
-
-def _decode_array(tree: dict, data: memoryview, offset: list[int]) -> np.ndarray:
-    """An array from its tag and the next bytes of ``data``; checks the sizes before allocating."""
-    dtype_text, shape = tree.get("dtype"), tree.get("shape")
-    if not (isinstance(dtype_text, str) and len(dtype_text) <= 16 and isinstance(shape, list)
-            and len(shape) <= 32 and all(isinstance(n, int) and n >= 0 for n in shape)):
-        raise ProtocolError("an array with an invalid dtype or shape")
-    try:
-        dtype = np.dtype(dtype_text)
-    except TypeError:
-        raise ProtocolError(f"an array of unknown dtype {dtype_text!r}") from None
-    if dtype.kind not in PLAIN_DTYPE_KINDS or dtype.fields is not None or dtype.itemsize == 0:
-        raise ProtocolError(f"an array of dtype {dtype}, which is not plain data")
-    count = 1
-    for n in shape:
-        count *= n
-    start, end = offset[0], offset[0] + count * dtype.itemsize
-    if end > len(data):
-        raise ProtocolError("an array with fewer bytes than its shape needs")
-    offset[0] = end
-    return np.frombuffer(data[start:end], dtype=dtype, count=count).reshape(shape).copy()
-
-
-def _snapshot(arrays: list[np.ndarray]) -> list[tuple[tuple, bytes]]:
-    return [(array.shape, array.tobytes()) for array in arrays]
-
-
-def _changed_arrays(received: list[np.ndarray], before: list[tuple[tuple, bytes]]) -> list:
-    """[index, array] for each received array whose shape or bytes the call changed in place."""
-    return [[i, array] for i, (array, (shape, data)) in enumerate(zip(received, before))
-            if array.shape != shape or array.tobytes() != data]
-
-
-def _copy_back(changed: Any, sent: list[np.ndarray]) -> None:
-    """Apply the other side's in-place changes to the arrays this side sent."""
-    if not isinstance(changed, list):
-        raise ProtocolError("an answer without its list of changed arrays")
-    for item in changed:
-        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], int)
-                and 0 <= item[0] < len(sent) and isinstance(item[1], np.ndarray)):
-            raise ProtocolError("an invalid changed-array entry")
-        target, new = sent[item[0]], item[1]
-        if not target.flags.writeable:
-            continue
-        if target.shape != new.shape and target.size == new.size:
-            try:
-                target.shape = new.shape
-            except AttributeError:  # not contiguous: leave the shape
-                continue
-        if target.shape == new.shape:
-            np.copyto(target, new, casting="unsafe")

@@ -8,11 +8,11 @@ namespaces:
   Python installation (its interpreter and standard library) with every site-packages folder of it
   hidden under an empty tmpfs; the virtual environment is not mounted. Its own site folder,
   ``/opt/cnn2/site`` (on ``PYTHONPATH``), holds numpy (with its compiled libraries, ``numpy.libs``) and
-  ``cnn2_runner``: the runner and the protocol module, the grader's own two files
-  (``student_runner.py`` and ``rpc.py``). So ``torch``, ``autograder``, the grader's other packages
-  and their files are not there at all: a student's code cannot import them, by any name, nor load
-  their libraries by path. The grader refuses to start when torch or the package would be visible,
-  as when a mounted folder would contain the notebooks.
+  ``cnn2_runner``: the runner and the protocol's modules, the grader's own files
+  (``student_runner.py``, ``rpc.py``, ``plain_data.py`` and ``wire.py``). So ``torch``,
+  ``autograder``, the grader's other packages and their files are not there at all: a student's code
+  cannot import them, by any name, nor load their libraries by path. The grader refuses to start
+  when torch or the package would be visible, as when a mounted folder would contain the notebooks.
 - torch, for an assignment whose own code uses it (the capstone, ``with_torch``): the site folder also
   holds torch (and :data:`TORCH_PACKAGES`, which it imports), except torch's optimizers: its
   ``torch/optim`` holds only the base class ``Optimizer`` and ``lr_scheduler`` (see
@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy
 
-from autograder.grading import rpc, student_runner
+from autograder.grading import plain_data, rpc, student_runner, wire
 from autograder.grading.rpc import Channel, Endpoint, PeerLost, ProtocolError, RemoteFunction
 
 INTERPRETER = Path(sys.base_exec_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -316,7 +316,7 @@ def _mounts(with_torch: bool = False) -> list[list[str]]:
     for folder in (numpy_folder, numpy_folder.with_name("numpy.libs")):
         if folder.is_dir():
             mounts.append(["--ro-bind", str(folder), f"{SITE}/{folder.name}"])
-    runner_modules = [student_runner, rpc]
+    runner_modules = [student_runner, rpc, plain_data, wire]
     if with_torch:
         mounts += _torch_mounts()
         runner_modules.append(_torch_driver())
