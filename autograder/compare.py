@@ -123,6 +123,20 @@ def returned_tuple(result: Any, names: Sequence[str], what: str) -> tuple:
     fail(what, f"{expected}; got {got}" + ("" if got.endswith("?") else "."), requirement=f"{expected}.")
 
 
+def returned_arrays(result: Any, names: Sequence[str], shape: tuple[int, ...], what: str) -> list[np.ndarray]:
+    """What a student's function returned, as float64 copies (later calls cannot change them): one array
+    when ``names`` holds one name, else a tuple with one array per name (e.g. ``("param", "velocity")``),
+    each of ``shape``; anything else fails, naming the value that is wrong (``"<what>, velocity"``)."""
+    values = (result,) if len(names) == 1 else returned_tuple(result, names, what)
+    arrays = []
+    for name, value in zip(names, values):
+        label = f"{what}, {name}" if len(names) > 1 else what
+        array = as_numeric_array(value, label)
+        assert_shape(array, shape, label)
+        arrays.append(np.array(array, dtype=np.float64))
+    return arrays
+
+
 def as_numeric_array(value: Any, what: str) -> np.ndarray:
     """Convert a student's return value to an ndarray of numbers, or fail saying why it is not one."""
     if value is None:
@@ -207,9 +221,31 @@ def assert_close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-7, a
     fail(what, problem, mistake, requirement)
 
 
+def assert_trajectory(actual: Any, expected: Any, what: str,
+                      mistakes: Callable[[], Mapping[str, Any]] = dict, *, rtol: float) -> None:
+    """Fail unless ``actual`` equals ``expected`` to ``rtol`` relative to the largest entry of ``expected``.
+
+    For results that come from many steps, such as an optimizer's trajectory (T, ...) whose row k is the
+    state after k steps: rounding grows with the steps, so every entry is held to the same absolute
+    tolerance. The failure names the first differing entry (its row: the first step that differs).
+    mistakes: returns {known mistake (a key of ``HINTS``): the result that mistake gives}; called only
+        when the comparison fails, as each of those results costs a run.
+    """
+    atol = rtol * (float(np.max(np.abs(expected), initial=0.0)) or 1.0)
+    try:
+        assert_close(actual, expected, what, rtol=rtol, atol=atol)
+        return
+    except CheckFailure:
+        pass
+    # outside the except block: the failure that names the mistake is raised alone, not chained to the first
+    assert_close(actual, expected, what, rtol=rtol, atol=atol, mistakes=mistakes())
+
+
 def assert_unchanged(original: np.ndarray, after: np.ndarray, what: str) -> None:
     """Fail if the student's function modified an input array in place (rounding-level changes from
     restoring a perturbed entry arithmetically are tolerated)."""
+    if np.array_equal(after, original, equal_nan=True):  # the usual case, told faster than by allclose
+        return
     if after.shape != original.shape or not np.allclose(after, original, rtol=1e-12, atol=1e-15,
                                                         equal_nan=True):
         fail(what, "modified its input array in place.", "modified-input", "modified its input array in place.")
@@ -273,6 +309,9 @@ def _warn_if_unavailable_when_graded(function: Callable) -> None:
           "when graded: this will fail when graded.")
 
 
+NOT_IMPLEMENTED = "is not implemented yet (it raised NotImplementedError)."
+
+
 def call_student(function: Callable, what: str, *args: Any, **kwargs: Any) -> Any:
     """Call a student's function; a missing implementation or a crash is reported as a failed check.
     A function that uses torch or autograder gets a warning line: it would fail when graded."""
@@ -283,8 +322,7 @@ def call_student(function: Callable, what: str, *args: Any, **kwargs: Any) -> An
         with np.errstate(all="ignore"):  # overflow warnings would hide the message; NaNs are checked
             return function(*args, **kwargs)
     except NotImplementedError:
-        not_implemented = "is not implemented yet (it raised NotImplementedError)."
-        failure = CheckFailure(what, not_implemented, requirement=not_implemented)
+        failure = CheckFailure(what, NOT_IMPLEMENTED, requirement=NOT_IMPLEMENTED)
     except CheckFailure:
         raise
     except Exception as error:

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from autograder.checks import optimizers as checks
+from autograder.checks.optimizers import step_rules as checks
 from autograder.reference import optimizers as ref
 from check_harness import case, fails, not_implemented, returns_none
 
