@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grading import cli
-from autograder.grading import collect as collect_module
-from autograder.grading.collect import Limits, Roster, collect_submissions
+from autograder.grading import cli, download
+from autograder.grading.collect import collect_submissions
 from autograder.grading.course import CourseError
+from autograder.grading.download import Limits
 from autograder.grading.export import write_csv
+from autograder.grading.roster import Roster
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NB = "softmax_cross_entropy"
@@ -129,7 +130,7 @@ def test_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
 def test_a_file_swapped_for_a_link_after_the_walk_is_not_read(tmp_path, secret, monkeypatch):
     source = honest_folder(tmp_path)
     target = source / "bob" / f"{NB}.ipynb"
-    real_read = collect_module._read_beneath
+    real_read = download._read_beneath
 
     def swap_then_read(root, path, identity, limit):  # the race: replaced between listing and reading
         if path[0] == "bob":
@@ -137,7 +138,7 @@ def test_a_file_swapped_for_a_link_after_the_walk_is_not_read(tmp_path, secret, 
             target.symlink_to(secret)
         return real_read(root, path, identity, limit)
 
-    monkeypatch.setattr(collect_module, "_read_beneath", swap_then_read)
+    monkeypatch.setattr(download, "_read_beneath", swap_then_read)
     report, written = collect(tmp_path, source)
     assert written == {f"alice/{NB}.ipynb": "alice's work"}
     assert dict(report.unmatched)[f"bob/{NB}.ipynb"].startswith("cannot be read")

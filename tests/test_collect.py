@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grading.collect import Roster, add_roster_to_gradebook, collect_submissions, roster_from_gradebook
+from autograder.grading.collect import collect_submissions
 from autograder.grading.course import CourseError, put_environment_scripts_on_path
+from autograder.grading.roster import Roster, add_roster_to_gradebook, roster_from_gradebook
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NB = "softmax_cross_entropy"

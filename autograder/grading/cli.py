@@ -26,16 +26,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from autograder.grading import pipeline
-from autograder.grading.collect import (
-    Roster,
-    add_roster_to_gradebook,
-    collect_submissions,
-    roster_from_gradebook,
-    shown,
-)
+from autograder.grading.collect import collect_submissions
 from autograder.grading.course import Course, CourseError
 from autograder.grading.export import TO_GRADE_BY_HAND, TOTALS_FORMATS, grade_rows, total_rows, write_csv
+from autograder.grading.printable import shown
 from autograder.grading.records import UNGRADABLE, cell_grades, create_table, verdict_records
+from autograder.grading.roster import Roster, add_roster_to_gradebook, roster_from_gradebook
 from autograder.grading.sandbox import SandboxUnavailable, check_available
 from autograder.grading.status import status_table
 from autograder.grading.student_feedback import feedback_path, render

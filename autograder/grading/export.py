@@ -38,8 +38,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from autograder.grading.collect import escaped
 from autograder.grading.course import Course, file_sha256
+from autograder.grading.printable import escaped
 from autograder.grading.records import GRADED, cell_grades, verdict_records
 
 COLUMNS = ["student_id", "assignment", "notebook", "test", "points", "max_points", "status", "reason",

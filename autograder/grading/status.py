@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nbgrader.api import Gradebook
 
-from autograder.grading.collect import shown
 from autograder.grading.course import Course
 from autograder.grading.pipeline import plan_jobs
+from autograder.grading.printable import shown
 from autograder.grading.records import GRADED, create_table, verdict_records, waiting_for_a_person
 from autograder.grading.table import format_table
 
