@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks import capstone as checks
+from autograder.checks.capstone.optimizer_classes import _TorchMomentum
+from autograder.checks.capstone.optimizer_runs import trajectory
 from autograder.compare import CheckFailure
 from known_implementations import capstone as known
 from known_implementations.capstone import SEED
@@ -171,35 +173,50 @@ def test_solution_reaches_reference_accuracy(capsys):
     assert "reference 0.9" in capsys.readouterr().out  # the check is meaningful: far above chance 0.25
 
 
-# --- Momentum ------------------------------------------------------------------------------------
+# --- Momentum, Adam and train_one_epoch: each mistake named by the check that sees it -------------
 
-def test_momentum_lr_in_velocity_is_caught_by_the_schedule():
-    checks.check_momentum(MOMENTUM_LR_IN_VELOCITY)  # same parameters while lr is constant
-    fails(checks.check_momentum_edge_cases, MOMENTUM_LR_IN_VELOCITY, SEED, mistake="momentum-lr-in-velocity")
+EPOCH_OF_24 = "train_one_epoch on 24 images"
+FROZEN = "the first layer frozen (its .grad None) at steps 1-3 and 11-15"
 
 
-@pytest.mark.parametrize("wrong, mistake", [
-    (MOMENTUM_STATE_NOT_STORED, "optimizer-state-not-kept"),
-    (MOMENTUM_REBINDS_P, "parameters-not-updated-in-place"),
-    (MOMENTUM_DAMPENED, "momentum-dampened"),
+@pytest.mark.parametrize("name, wrong, mistake, match", [
+    pytest.param("momentum", MOMENTUM_STATE_NOT_STORED, "optimizer-state-not-kept", "Momentum(", id="momentum-state"),
+    pytest.param("momentum", MOMENTUM_REBINDS_P, "parameters-not-updated-in-place", "Momentum(", id="momentum-rebinds"),
+    pytest.param("momentum", MOMENTUM_DAMPENED, "momentum-dampened", "Momentum(", id="momentum-dampened"),
+    pytest.param("adam", ADAM_NO_BIAS_CORRECTION, "adam-no-bias-correction", "Adam(", id="adam-no-bias-correction"),
+    pytest.param("adam", ADAM_T_FROM_ZERO, "adam-step-count-from-zero", "Adam(", id="adam-t-from-zero"),
+    pytest.param("adam", ADAM_EPS_INSIDE_SQRT, "adam-eps-inside-sqrt", "Adam(", id="adam-eps-inside-sqrt"),
+    pytest.param("adam", ADAM_SHARED_T, "adam-step-count-shared", "Adam(", id="adam-shared-t"),
+    pytest.param("train_one_epoch", LOOP_NO_ZERO_GRAD, "gradients-not-zeroed", EPOCH_OF_24, id="loop-no-zero-grad"),
+    pytest.param("train_one_epoch", LOOP_NO_STEP, "optimizer-step-missing", EPOCH_OF_24, id="loop-no-step"),
+    pytest.param("train_one_epoch", LOOP_ZERO_AFTER_BACKWARD, "optimizer-step-missing", EPOCH_OF_24,
+                 id="loop-zero-after-backward"),
+    pytest.param("train_one_epoch", LOOP_NO_TRAIN, "model-not-in-train-mode", EPOCH_OF_24, id="loop-no-train"),
+    pytest.param("train_one_epoch", LOOP_SUM, "sum-instead-of-mean", EPOCH_OF_24, id="loop-sum"),
+    pytest.param("train_one_epoch", LOOP_TENSOR, "loss-not-float", EPOCH_OF_24, id="loop-tensor"),
 ])
-def test_momentum_mistakes_fail_visible_check(wrong, mistake):
-    fails(checks.check_momentum, wrong, mistake=mistake, match="Momentum(")
+def test_mistakes_fail_visible_check(name, wrong, mistake, match):
+    fails(getattr(checks, f"check_{name}"), wrong, mistake=mistake, match=match)
 
 
-@pytest.mark.parametrize("wrong, mistake", [
-    (MOMENTUM_DEFAULTS, "group-hyperparameters-ignored"),
-    (MOMENTUM_NO_SKIP, "grad-none-not-skipped"),
+@pytest.mark.parametrize("name, wrong, mistake, match", [
+    # same parameters while lr is constant: the hidden check's schedule catches it
+    pytest.param("momentum", MOMENTUM_LR_IN_VELOCITY, "momentum-lr-in-velocity", None, id="momentum-lr-in-velocity"),
+    # the groups, the parameter without gradient and the frozen layer are the hidden check's
+    pytest.param("momentum", MOMENTUM_DEFAULTS, "group-hyperparameters-ignored", None, id="momentum-defaults"),
+    pytest.param("momentum", MOMENTUM_NO_SKIP, "grad-none-not-skipped", None, id="momentum-no-skip"),
+    pytest.param("momentum", MOMENTUM_NONE_AS_ZERO, "grad-none-as-zero", FROZEN, id="momentum-none-as-zero"),
+    pytest.param("adam", ADAM_NONE_AS_ZERO, "grad-none-as-zero", FROZEN, id="adam-none-as-zero"),
+    pytest.param("adam", ADAM_GLOBAL_T, "adam-step-count-global", FROZEN, id="adam-global-t"),
+    pytest.param("adam", ADAM_T_BEFORE_SKIP, "adam-step-count-global", FROZEN, id="adam-t-before-skip"),
+    pytest.param("adam", ADAM_NO_GROUP, "group-hyperparameters-ignored", None, id="adam-defaults"),
+    # 24 = 3 x 8: no partial batch in the self-check
+    pytest.param("train_one_epoch", LOOP_DROP_LAST, "last-batch-dropped", "the last of 6", id="loop-drop-last"),
+    pytest.param("train_one_epoch", LOOP_UNWEIGHTED, "epoch-loss-unweighted", "the last of 6", id="loop-unweighted"),
 ])
-def test_momentum_group_mistakes_fail_hidden_check(wrong, mistake):
-    checks.check_momentum(wrong)
-    fails(checks.check_momentum_edge_cases, wrong, SEED, mistake=mistake)
-
-
-def test_momentum_moving_a_frozen_layer_fails_only_on_the_frozen_layer():
-    checks.check_momentum(MOMENTUM_NONE_AS_ZERO)
-    fails(checks.check_momentum_edge_cases, MOMENTUM_NONE_AS_ZERO, SEED, mistake="grad-none-as-zero",
-          match="the first layer frozen (its .grad None) at steps 1-3 and 11-15")
+def test_mistakes_pass_visible_check_and_fail_hidden_check(name, wrong, mistake, match):
+    getattr(checks, f"check_{name}")(wrong)
+    fails(getattr(checks, f"check_{name}_edge_cases"), wrong, SEED, mistake=mistake, match=match)
 
 
 def test_not_an_optimizer_fails():
@@ -212,68 +229,17 @@ def test_unimplemented_step_fails():
     fails(checks.check_momentum, stub, match="not implemented")
 
 
-# --- Adam ----------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("wrong, mistake", [
-    (ADAM_NO_BIAS_CORRECTION, "adam-no-bias-correction"),
-    (ADAM_T_FROM_ZERO, "adam-step-count-from-zero"),
-    (ADAM_EPS_INSIDE_SQRT, "adam-eps-inside-sqrt"),
-    (ADAM_SHARED_T, "adam-step-count-shared"),
-])
-def test_adam_mistakes_fail_visible_check(wrong, mistake):
-    fails(checks.check_adam, wrong, mistake=mistake, match="Adam(")
-
-
-@pytest.mark.parametrize("wrong, mistake", [
-    (ADAM_NONE_AS_ZERO, "grad-none-as-zero"),
-    (ADAM_GLOBAL_T, "adam-step-count-global"),
-    (ADAM_T_BEFORE_SKIP, "adam-step-count-global"),
-])
-def test_adam_frozen_layer_mistakes_fail_only_on_the_frozen_layer(wrong, mistake):
-    checks.check_adam(wrong)  # every parameter has a gradient at every step of the self-check
-    fails(checks.check_adam_edge_cases, wrong, SEED, mistake=mistake,
-          match="the first layer frozen (its .grad None) at steps 1-3 and 11-15")
-
-
 @pytest.mark.parametrize("torch_optimizer, options", [
-    (checks._TorchMomentum, {"lr": 0.1, "momentum": 0.9}),
+    (_TorchMomentum, {"lr": 0.1, "momentum": 0.9}),
     (torch.optim.Adam, {"lr": 0.01}),
 ])
 def test_torch_leaves_the_frozen_layer_where_it_is(torch_optimizer, options):
     case = checks.OptimizerCase(options, frozen_layer=True, steps=checks.HIDDEN_STEPS)
-    rows = checks._trajectory(torch_optimizer, case)
+    rows = trajectory(torch_optimizer, case)
     first_layer = 6 * 4 + 6  # W (6, 4) and b (6,) come first in the flattened parameters
     moved = [k for k in range(1, case.steps + 1)
              if not np.array_equal(rows[k, :first_layer], rows[k - 1, :first_layer])]
     assert moved == [k for k in range(1, case.steps + 1) if k not in checks.FROZEN_STEPS]
-
-
-def test_adam_defaults_instead_of_group_fails_hidden_check():
-    checks.check_adam(ADAM_NO_GROUP)
-    fails(checks.check_adam_edge_cases, ADAM_NO_GROUP, SEED, mistake="group-hyperparameters-ignored")
-
-
-# --- train_one_epoch -----------------------------------------------------------------------------
-
-@pytest.mark.parametrize("wrong, mistake", [
-    (LOOP_NO_ZERO_GRAD, "gradients-not-zeroed"),
-    (LOOP_NO_STEP, "optimizer-step-missing"),
-    (LOOP_ZERO_AFTER_BACKWARD, "optimizer-step-missing"),
-    (LOOP_NO_TRAIN, "model-not-in-train-mode"),
-    (LOOP_SUM, "sum-instead-of-mean"),
-    (LOOP_TENSOR, "loss-not-float"),
-])
-def test_loop_mistakes_fail_visible_check(wrong, mistake):
-    fails(checks.check_train_one_epoch, wrong, mistake=mistake, match="train_one_epoch on 24 images")
-
-
-@pytest.mark.parametrize("wrong, mistake", [
-    (LOOP_DROP_LAST, "last-batch-dropped"),
-    (LOOP_UNWEIGHTED, "epoch-loss-unweighted"),
-])
-def test_loop_partial_batch_mistakes_fail_hidden_check(wrong, mistake):
-    checks.check_train_one_epoch(wrong)  # 24 = 3 x 8: no partial batch in the self-check
-    fails(checks.check_train_one_epoch_edge_cases, wrong, SEED, mistake=mistake, match="the last of 6")
 
 
 def test_shuffling_loop_fails():
