@@ -33,7 +33,8 @@ from autograder.grading.rpc import Channel, Endpoint, PeerTimeout, ProtocolError
 from autograder.grading.sandbox import Limits
 from autograder.grading.verdict import grade_notebook
 from autograder.grading.workers import OUT_OF_MEMORY_REASON
-from benchmarks.grading_throughput import FORGE, forged_return, released_course
+from benchmarks.grading_batch import FORGE, forged_return
+from benchmarks.grading_runs import released_course
 from notebook_code import filled_release
 
 ASSIGNMENT = "02-softmax-cross-entropy"

@@ -16,7 +16,8 @@ from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from autograder.grading.export import write_csv
-from benchmarks.grading_throughput import KINDS, released_course  # submission kinds, with their scores
+from benchmarks.grading_batch import KINDS  # submission kinds, with their scores
+from benchmarks.grading_runs import released_course
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NB = "softmax_cross_entropy"

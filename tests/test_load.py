@@ -11,18 +11,17 @@ from __future__ import annotations
 import signal
 import sqlite3
 
-from benchmarks.grading_throughput import (
+from benchmarks.grading_batch import batch_kinds, write_batch
+from benchmarks.grading_runs import (
     MEMORY_TARGET,
-    PeakMemory,
-    batch_kinds,
     measured_autograde,
     mismatches,
     released_course,
     start_autograde,
     stop_after,
     verdicts,
-    write_batch,
 )
+from benchmarks.process_memory import PeakMemory
 
 SUBMISSIONS = 24
 LEFT_OUT = ("infinite-loop", "imports-torch", "import-name-built-at-run-time", "colliding-keys",

@@ -27,7 +27,7 @@ from autograder.grading.pipeline import autograde, summary_table
 from autograder.grading.records import cell_grades, verdict_records
 from autograder.grading.verdict import NotebookVerdict, TestVerdict
 from autograder.grading.workers import OUT_OF_MEMORY_REASON
-from benchmarks.grading_throughput import session_processes
+from benchmarks.process_memory import session_processes
 from notebook_code import ROOT
 from postgres import PostgresServer
 
