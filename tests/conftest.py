@@ -6,6 +6,10 @@
 - ``slow``: sweeps over 200 seeds, the load test, training runs and end-to-end commands.
 
 ``make check`` deselects all four: ``pytest -m "not sandbox and not nbgrader and not browser and not slow"``.
+
+One marker per assignment, named by its topic (``-m optimizers``, ``-m capstone``), registered from the
+registry: on the tests of its ``test_checks_<topic>.py``, ``test_attacks_<topic>.py`` and
+``test_roundtrip_<topic>.py``, and on every test parametrized with the assignment.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from fnmatch import fnmatch
 
 import pytest
 
+from autograder.assignments import ASSIGNMENTS, Assignment
 from autograder.torch_helpers import one_thread
 
 # the attack suites' course and its fixtures (course, honest_wrong, processes_left_behind)
@@ -21,11 +26,25 @@ pytest_plugins = ["attack_course"]
 MARKERS_BY_FILE = {
     "sandbox": ("test_attacks*.py", "test_sandbox.py", "test_cli.py", "test_pipeline.py", "test_verdict.py",
                 "test_load.py"),
-    "nbgrader": ("test_roundtrip_*.py", "test_release_up_to_date.py", "test_grading_round_trip.py"),
+    "nbgrader": ("test_roundtrip_*.py", "test_release_up_to_date.py"),
     "browser": ("test_book_browser.py", "test_jupyterlab_browser.py"),
     "slow": ("test_load.py", "test_training_ddp.py", "test_gpu_check.py", "test_real_data.py"),
 }
+TOPIC_FILE_KINDS = ("checks", "attacks", "roundtrip")  # test_<kind>_<topic>.py tests one assignment
 SLOW_TEST_NAMES = ("for_every_seed", "the_command_writes", "resume_reuses")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for assignment in ASSIGNMENTS:
+        config.addinivalue_line("markers", f"{assignment.topic}: tests of assignment {assignment.slug}")
+
+
+def _assignment_topics(item: pytest.Item) -> set[str]:
+    """The topics of the assignments ``item`` tests: by its file's name, or by its parameters."""
+    topics = {assignment.topic for assignment in ASSIGNMENTS
+              if item.path.name in {f"test_{kind}_{assignment.topic}.py" for kind in TOPIC_FILE_KINDS}}
+    params = item.callspec.params.values() if hasattr(item, "callspec") else ()
+    return topics | {value.topic for value in params if isinstance(value, Assignment)}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -36,6 +55,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(marker)
         if any(part in item.name for part in SLOW_TEST_NAMES):
             item.add_marker("slow")
+        for topic in _assignment_topics(item):
+            item.add_marker(topic)
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +66,17 @@ def torch_on_one_thread():
     other) when other processes load the CPU."""
     with one_thread():
         yield
+
+
+@pytest.fixture(scope="session")
+def round_trip(tmp_path_factory):
+    """``round_trip(assignment)``: its nbgrader round trip (tests/round_trips.py), graded once per session."""
+    from round_trips import graded_round_trip  # imports nbgrader: only for the tests that grade
+
+    graded = {}
+
+    def course(assignment):
+        if assignment.slug not in graded:
+            graded[assignment.slug] = graded_round_trip(tmp_path_factory.mktemp(assignment.slug), assignment)
+        return graded[assignment.slug]
+    return course

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import re
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import nbformat
 import numpy as np
@@ -41,18 +40,8 @@ from check_harness import (
     failure_message,
     visible_passes,
 )
+from known_implementations import of as known
 from notebook_code import solution_functions
-
-
-@functools.cache
-def known(assignment: Assignment) -> ModuleType | SimpleNamespace:
-    """The topic's known implementations (``tests/known_implementations/<topic>.py``); none declared: empty."""
-    try:
-        return importlib.import_module(f"known_implementations.{assignment.topic}")
-    except ModuleNotFoundError as error:
-        if error.name != f"known_implementations.{assignment.topic}":
-            raise
-        return SimpleNamespace()
 
 
 @functools.cache
@@ -160,6 +149,19 @@ def test_the_release_has_stubs_and_no_solutions_or_hidden_tests(assignment):
             for line in (line.strip() for line in secret.splitlines() if len(line.strip()) >= 10):
                 assert line not in release[cell.id].source, (cell.id, line)
     assert "### BEGIN" not in assignment.release_path.read_text()
+
+
+@pytest.mark.parametrize("assignment", per_assignment(ASSIGNMENTS))
+def test_the_release_keeps_the_provided_code(assignment):
+    # what lies outside the solution and hidden-test regions (a class's given __init__, the provided step
+    # rules) reaches the student as written; a solution cell without regions is a stub as a whole
+    release = {cell.id: cell for cell in nbformat.read(assignment.release_path, as_version=4).cells}
+    for cell in nbformat.read(assignment.solution_path, as_version=4).cells:
+        provided = SOLUTION_OR_HIDDEN_TESTS.sub("", cell.source)
+        if cell.metadata.get("nbgrader", {}).get("solution") and provided == cell.source:
+            continue
+        for line in (line for line in provided.splitlines() if line.strip()):
+            assert line in release[cell.id].source, (cell.id, line)
 
 
 # === the solution and other correct implementations pass ============================================

@@ -19,11 +19,11 @@ from playwright.sync_api import Page, sync_playwright
 from autograder.compare import RENDERED_HEADING
 from autograder.hints import HINTS
 from browser import find_chromium, jupyter_server
+from known_implementations.softmax_cross_entropy import SOFTMAX_WITHOUT_MAX
 from notebook_code import ROOT, filled_release
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NOTEBOOK = "softmax_cross_entropy.ipynb"
-SOFTMAX_WITHOUT_MAX = "def softmax(y):\n    e = np.exp(y)\n    return e / e.sum(axis=1, keepdims=True)"
 MISTAKE = f"Likely mistake: no-max-subtraction. {HINTS['no-max-subtraction']}"
 TRACEBACK_WORDS = ("Traceback", "compare.py", "During handling", "File ", "---->")
 TIMEOUT_MS = 120_000

@@ -1,5 +1,5 @@
 """Verdicts of the pristine grader (:func:`grade_notebook`) on honest submissions of assignment
-02-softmax-cross-entropy: the same scores as nbgrader's own autograde (tests/test_grading_round_trip.py),
+02-softmax-cross-entropy: the same scores as nbgrader's own autograde (its round trip's ``ROUND_TRIP``),
 per-test messages with the recognised mistake and its hint, hidden tests kept hidden, hidden inputs
 seeded per student, and flags for review; and, for 03-backpropagation, a network that takes the log of a
 softmax shifted by the batch's maximum. Submissions are the committed release filled in.
@@ -18,7 +18,13 @@ from autograder.grading.sandbox import Limits
 from autograder.grading.verdict import grade_notebook, hidden_tests_seed
 from autograder.grading.workers import GradingPool, report_progress
 from autograder.hints import HINTS
+from known_implementations.softmax_cross_entropy import (
+    CROSS_ENTROPY_SUM,
+    ROUND_TRIP,
+    SOFTMAX_WITHOUT_MAX,
+)
 from notebook_code import ROOT, filled_release
+from round_trips import submission
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NOTEBOOK = "softmax_cross_entropy.ipynb"
@@ -26,21 +32,6 @@ SOURCE = ROOT / "solutions" / ASSIGNMENT / NOTEBOOK
 RELEASE = ROOT / "exercises" / ASSIGNMENT / NOTEBOOK
 LIMITS = Limits(wall_seconds=30, total_seconds=120)
 
-SOFTMAX_WITHOUT_MAX = '''
-def softmax(y):
-    e = np.exp(y)
-    return e / e.sum(axis=1, keepdims=True)
-'''
-UNIFORM_SOFTMAX = '''
-def softmax(y):
-    return np.full(y.shape, 1.0 / y.shape[1])
-'''
-CROSS_ENTROPY_SUM = '''
-def cross_entropy(logits, labels):
-    z = logits - logits.max(axis=1, keepdims=True)
-    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return -log_probs[np.arange(len(labels)), labels].sum()
-'''
 NUMERICAL_GRADIENT_NOT_RESTORING_X = '''
 def numerical_gradient(f, x, h=1e-5):
     grad = np.zeros(x.shape)
@@ -89,24 +80,14 @@ def test_untouched_release_gets_zero_saying_not_implemented(tmp_path):
     assert all("is not implemented yet" in t.message for t in verdict.tests)
 
 
-def test_typical_mistake_scores_as_nbgrader_does(tmp_path):
-    # tests/test_grading_round_trip.py: the visible self-check has huge logits too, so a softmax without
-    # the max-shift loses both of its tests, as with nbgrader; the later functions that call it are
-    # checked with the reference's softmax in the sandbox too
-    verdict = grade(tmp_path, "carol", {"softmax": SOFTMAX_WITHOUT_MAX})
-    lost = {t.grade_id for t in verdict.tests if not t.passed}
-    assert lost == {"test_softmax", "test_softmax_hidden"}
-    assert verdict.score == verdict.max_score - sum(t.max_points for t in verdict.tests if t.grade_id in lost)
-
-
-def test_deleted_tests_and_two_mistakes_score_as_nbgrader_does(tmp_path):
-    # nbgrader (with add_missing_cells) gives erin 15 of 21: the softmax and cross_entropy tests only
-    notebook = filled_release(RELEASE, SOURCE, {"softmax": UNIFORM_SOFTMAX, "cross_entropy": CROSS_ENTROPY_SUM})
-    notebook.cells = [c for c in notebook.cells if c.id not in ("test_softmax", "test_softmax_hidden")]
-    verdict = grade(tmp_path, "erin", notebook=notebook)
-    assert verdict.score == 15.0
-    assert {t.grade_id for t in verdict.tests if not t.passed} == {
-        "test_softmax", "test_softmax_hidden", "test_cross_entropy", "test_cross_entropy_hidden"}
+@pytest.mark.parametrize("student", [s for s in ROUND_TRIP if s.text is None], ids=lambda s: s.name)
+def test_typical_mistakes_score_as_nbgrader_does(tmp_path, student):
+    # the cells and total nbgrader must give the students of 02's round trip (tests/known_implementations),
+    # deleted test cells included: the later functions that call a wrong softmax or cross_entropy are
+    # checked with the reference's in the sandbox too
+    verdict = grade(tmp_path, student.name, notebook=submission(student)(RELEASE, SOURCE))
+    assert {t.grade_id: t.points for t in verdict.tests if not t.passed} == student.cells
+    assert verdict.score == student.score
 
 
 def test_a_function_missing_from_the_submission_costs_only_its_own_tests(tmp_path):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from check_harness import case, fails
+from known_implementations import RoundTripStudent
 
 NET = "two_layer_net_loss_and_grads"
 OWN_BROKEN_TESTS = [NET]
@@ -648,4 +649,74 @@ WRONG = [
     case(NET, (net(predictions_into_labels=True),),
          fails("modified-input", "x (5, 6), W1 (7, 6), W2 (3, 7) (labels): modified its input array in place"),
          fails("modified-input", "(labels): modified its input array in place"), "net-overwrites-labels"),
+]
+
+
+# The nbgrader round trip (tests/round_trips.py) ===================================================
+# Each layer's cells are worth 1 visible + 2 hidden points but ReLU's (1 + 1); the two-layer network is
+# checked with the reference's linear and ReLU layers in place of the student's, so a mistake in a layer
+# costs that layer's points only.
+
+LINEAR_TRANSPOSED_DW = '''
+def linear_forward(x, W, b):
+    return x @ W.T + b, (x, W)
+
+
+def linear_backward(dout, cache):
+    x, W = cache
+    return dout @ W, x.T @ dout, dout.sum(axis=0)
+'''
+SIGMOID_NAIVE = '''
+def sigmoid_forward(x):
+    s = np.exp(x) / (1 + np.exp(x))
+    return s, s
+
+
+def sigmoid_backward(dout, s):
+    return dout * s * (1 - s)
+'''
+# Both pooling mistakes share one backward: every position of a window gets its whole upstream gradient.
+POOL_SPREADING_THE_GRADIENT = '''
+def {layer}_forward(x, kernel_size=2, stride=2):
+    n, c, h, w = x.shape
+    k, s = kernel_size, stride
+    out = np.empty((n, c, (h - k) // s + 1, (w - k) // s + 1))
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            out[:, :, i, j] = x[:, :, i * s:i * s + k, j * s:j * s + k].{reduce}(axis=(2, 3))
+    return out, (x.shape, k, s)
+
+
+def {layer}_backward(dout, cache):
+    shape, k, s = cache
+    dx = np.zeros(shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            dx[:, :, i * s:i * s + k, j * s:j * s + k] += dout[:, :, i, j, None, None]
+    return dx
+'''
+AVG_POOL_NOT_DIVIDED = POOL_SPREADING_THE_GRADIENT.format(layer="avg_pool2d", reduce="mean")
+MAX_POOL_SPREAD = POOL_SPREADING_THE_GRADIENT.format(layer="max_pool2d", reduce="max")
+RELU_ONE_AT_ZERO = '''
+def relu_forward(x):
+    return np.maximum(x, 0), x
+
+
+def relu_backward(dout, x):
+    return dout * (x >= 0)
+'''
+
+ROUND_TRIP = [
+    # the transposed dW fails the linear layer; the naive sigmoid overflows on |x| = 1000, which both
+    # sigmoid tests probe
+    RoundTripStudent("carol", 21.0, {"linear": LINEAR_TRANSPOSED_DW, "sigmoid": SIGMOID_NAIVE},
+                     cells={"test_linear": 0, "test_linear_hidden": 0, "test_sigmoid": 0, "test_sigmoid_hidden": 0},
+                     mistakes=("transposed-gradient", "sigmoid-overflow")),
+    # average pooling forgets to divide, max pooling spreads the gradient, and ReLU passes the gradient at
+    # x == 0, which both ReLU tests probe
+    RoundTripStudent("dave", 18.0, {"avg_pool2d": AVG_POOL_NOT_DIVIDED, "max_pool2d": MAX_POOL_SPREAD,
+                                    "relu": RELU_ONE_AT_ZERO},
+                     cells={"test_avg_pool2d": 0, "test_avg_pool2d_hidden": 0, "test_max_pool2d": 0,
+                            "test_max_pool2d_hidden": 0, "test_relu": 0, "test_relu_hidden": 0},
+                     mistakes=("avg-pool-not-divided", "max-pool-gradient-spread", "relu-subgradient-at-zero")),
 ]

@@ -1,9 +1,11 @@
 """The known implementations of assignment 07 (training on ImageNet): data for
 tests/test_assignment_contracts.py, and the sources from which tests/test_checks_capstone.py,
-test_roundtrip_capstone.py and test_attacks_capstone.py build a student's ``Momentum``, ``Adam`` and
+test_attacks_capstone.py and the round trip (``ROUND_TRIP``) build a student's ``Momentum``, ``Adam`` and
 ``train_one_epoch``, right and wrong; the contract runs the solution's hidden checks with ``OTHER_SEEDS``
 too.
 """
+from known_implementations import RoundTripStudent
+
 SEED = 123  # the hidden checks' seed for the wrong implementations of tests/test_checks_capstone.py
 OTHER_SEEDS = [SEED]
 
@@ -70,3 +72,24 @@ ADAM_T_FROM_ZERO = ADAM_HEAD + '''        for group in self.param_groups:
                 p -= group["lr"] * m_hat / (v_hat.sqrt() + group["eps"])
                 state["t"] = t + 1
 '''
+
+
+# The nbgrader round trip (tests/round_trips.py) ===================================================
+# Points follow effort: Momentum 1 + 1, Adam 2 + 2, the loop 1 + 2, the run 2.
+
+ROUND_TRIP = [
+    # passes the self-check (constant lr) and loses the hidden Momentum test
+    RoundTripStudent("carol", 10.0, {"Momentum": MOMENTUM_LR_IN_VELOCITY}, cells={"test_Momentum_hidden": 0},
+                     mistakes=("momentum-lr-in-velocity",)),
+    # Adam divides by zero: both Adam tests and the training run lost
+    RoundTripStudent("dave", 5.0, {"Adam": ADAM_T_FROM_ZERO},
+                     cells={"test_Adam": 0, "test_Adam_hidden": 0, "test_training_run": 0},
+                     mistakes=("adam-step-count-from-zero",)),
+    # the loop accumulates gradients: both loop tests and the run lost
+    RoundTripStudent("erin", 6.0, {"train_one_epoch": LOOP_WITHOUT_ZERO_GRAD},
+                     cells={"test_train_one_epoch": 0, "test_train_one_epoch_hidden": 0, "test_training_run": 0},
+                     mistakes=("gradients-not-zeroed",)),
+    # loses only the hidden loop test: the run's 240 images in batches of 20 leave no partial batch
+    RoundTripStudent("frank", 9.0, {"train_one_epoch": LOOP_DROPPING_LAST_BATCH},
+                     cells={"test_train_one_epoch_hidden": 0}, mistakes=("last-batch-dropped",)),
+]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from check_harness import case, fails
+from known_implementations import RoundTripStudent
 
 # === other correct implementations (the contract test checks that they pass) =======================
 
@@ -267,4 +268,40 @@ WRONG = [
          "top-k-strictly-higher-ties"),
     case("top_k_accuracy", top_k_shifts_scores_in_place, fails("modified-input"), fails("modified-input"),
          "top-k-modifies-scores"),
+]
+
+
+# The nbgrader round trip (tests/round_trips.py) ===================================================
+# Points follow effort: flatten_images, linear_scores and fc_parameter_count 1 + 1, top_k_accuracy 2 + 4.
+
+FLATTEN_DIVIDE_BY_256 = '''
+def flatten_images(images):
+    return images.reshape(len(images), -1) / 256
+'''
+TOP_K_BY_ARGSORT = '''
+def top_k_accuracy(scores, labels, k):
+    top = np.argsort(scores, axis=1)[:, -k:]
+    return np.mean((top == labels[:, None]).any(axis=1))
+'''
+COUNT_WITHOUT_BIAS = '''
+def fc_parameter_count(height, width, channels, num_classes, bias=True):
+    return height * width * channels * num_classes
+'''
+SCORES_X_AT_W = '''
+def linear_scores(x, W, b):
+    return x @ W + b
+'''
+
+ROUND_TRIP = [
+    # flatten divided by 256 fails both its tests; argsort top-k breaks ties the wrong way, which both
+    # its tests probe
+    RoundTripStudent("carol", 4.0, {"flatten_images": FLATTEN_DIVIDE_BY_256, "top_k_accuracy": TOP_K_BY_ARGSORT},
+                     cells={"test_flatten_images": 0, "test_flatten_images_hidden": 0,
+                            "test_top_k_accuracy": 0, "test_top_k_accuracy_hidden": 0},
+                     mistakes=("divide-by-256", "top-k-ties")),
+    # the count without bias fails both; x @ W crashes the visible test and is named by the hidden square case
+    RoundTripStudent("dave", 8.0, {"fc_parameter_count": COUNT_WITHOUT_BIAS, "linear_scores": SCORES_X_AT_W},
+                     cells={"test_fc_parameter_count": 0, "test_fc_parameter_count_hidden": 0,
+                            "test_linear_scores": 0, "test_linear_scores_hidden": 0},
+                     mistakes=("fc-count-no-bias", "weights-not-transposed")),
 ]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from check_harness import case, fails
+from known_implementations import RoundTripStudent
 
 # === other correct implementations (the contract test checks that they pass) =======================
 
@@ -497,4 +498,43 @@ WRONG = [
     case("smooth_l1_grad", smooth_grad_rows_only, fails("regression-mean-over-rows-only", "shape (5, 4)"),
          fails("regression-mean-over-rows-only", "shape (5, 4)"),
          "smooth_l1_grad-divides-by-N-only"),
+]
+
+
+# The nbgrader round trip (tests/round_trips.py) ===================================================
+# Points follow effort: 1 visible point per function, and hidden points 1 for the one-line losses and
+# gradients (binary hinge, L1, L2), 2 for the multi-class losses and smooth L1, 3 for the multi-class gradients.
+
+WW_INCLUDES_TRUE_CLASS = '''
+def multiclass_hinge_loss(scores, labels, margin=1.0):
+    n, num_classes = scores.shape
+    correct = scores[np.arange(n), labels][:, None]
+    return np.maximum(0.0, margin - correct + scores).sum() / (n * num_classes)
+'''
+L2_GRAD_WITHOUT_2 = '''
+def l2_grad(pred, target):
+    return (pred - target) / pred.size
+'''
+HINGE_GRAD_ON_THE_MARGIN = '''
+def binary_hinge_grad(scores, targets):
+    return -targets * (1.0 - targets * scores >= 0) / len(scores)
+'''
+SMOOTH_L1_BETA_IGNORED = '''
+def smooth_l1_loss(pred, target, beta=1.0):
+    r = np.abs(pred - target)
+    return np.where(r < 1.0, 0.5 * r ** 2, r - 0.5).mean()
+'''
+
+ROUND_TRIP = [
+    # four typical mistakes in one submission (each autograded submission costs seconds): each loses
+    # both cells of its function (the hinge gradient's margin is in the self-check too)
+    RoundTripStudent("carol", 22.0, {"multiclass_hinge_loss": WW_INCLUDES_TRUE_CLASS, "l2_grad": L2_GRAD_WITHOUT_2,
+                                     "binary_hinge_grad": HINGE_GRAD_ON_THE_MARGIN,
+                                     "smooth_l1_loss": SMOOTH_L1_BETA_IGNORED},
+                     cells={"test_multiclass_hinge_loss": 0, "test_multiclass_hinge_loss_hidden": 0,
+                            "test_l2_grad": 0, "test_l2_grad_hidden": 0,
+                            "test_smooth_l1_loss": 0, "test_smooth_l1_loss_hidden": 0,
+                            "test_binary_hinge_grad": 0, "test_binary_hinge_grad_hidden": 0},
+                     mistakes=("ww-includes-true-class", "l2-grad-missing-2", "smooth-l1-beta-ignored",
+                               "hinge-subgradient-at-kink")),
 ]

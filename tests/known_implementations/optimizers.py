@@ -14,6 +14,7 @@ import pytest
 from autograder.checks.optimizers import step_rules as checks
 from autograder.reference import optimizers as ref
 from check_harness import case, fails, not_implemented, returns_none
+from known_implementations import RoundTripStudent
 
 # === other correct implementations (the contract test checks that they pass) =======================
 
@@ -458,4 +459,59 @@ BROKEN = [
     pytest.param(returns_none, ("returned None",), id="returns-None"),
     pytest.param(not_implemented, ("not implemented",), id="raises-NotImplementedError"),
     pytest.param(returns_text, ("expected numbers", "must return a tuple"), id="returns-a-string"),
+]
+
+
+# The nbgrader round trip (tests/round_trips.py) ===================================================
+
+# Ruder's and CS231n's formulation: the learning rate inside the velocity.
+MOMENTUM_LR_IN_VELOCITY = '''
+def momentum_step(param, grad, velocity, lr, momentum=0.9, nesterov=False):
+    velocity = momentum * velocity + lr * grad
+    if nesterov:
+        return param - (momentum * velocity + lr * grad), velocity
+    return param - velocity, velocity
+'''
+ADAM_WITHOUT_BIAS_CORRECTION = '''
+def adam_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad ** 2
+    return param - lr * m / (np.sqrt(v) + eps), m, v
+'''
+RMSPROP_ALPHA_SWAPPED = '''
+def rmsprop_step(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = (1 - alpha) * square_avg + alpha * grad ** 2
+    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+'''
+SGD_IN_PLACE = '''
+def sgd_step(param, grad, lr):
+    param -= lr * grad
+    return param
+'''
+# Preallocated with x0's dtype: right for a float x0, truncated for an integer one.
+MINIMIZE_WITH_X0_DTYPE = '''
+def minimize(grad_fn, x0, step, num_steps):
+    trajectory = np.zeros((num_steps + 1, len(x0)), dtype=x0.dtype)
+    trajectory[0], state = x0, None
+    for k in range(num_steps):
+        trajectory[k + 1], state = step(trajectory[k], grad_fn(trajectory[k]), state)
+    return trajectory
+'''
+
+ROUND_TRIP = [
+    # the velocity differs from torch's by the factor lr: both momentum_step tests lost (1 + 3)
+    RoundTripStudent("carol", 12.0, {"momentum_step": MOMENTUM_LR_IN_VELOCITY},
+                     cells={"test_momentum_step": 0, "test_momentum_step_hidden": 0},
+                     mistakes=("momentum-lr-in-velocity",)),
+    # Adam's first steps too large, RMSProp swaps alpha and 1 - alpha (adam_step 2 + 2, rmsprop_step 1 + 2)
+    RoundTripStudent("dave", 9.0, {"adam_step": ADAM_WITHOUT_BIAS_CORRECTION, "rmsprop_step": RMSPROP_ALPHA_SWAPPED},
+                     cells={"test_adam_step": 0, "test_adam_step_hidden": 0,
+                            "test_rmsprop_step": 0, "test_rmsprop_step_hidden": 0},
+                     mistakes=("adam-no-bias-correction", "rmsprop-alpha-swapped")),
+    # the in-place sgd_step loses sgd_step (1 + 1); minimize truncates an integer x0, which both its tests
+    # probe (1 + 2)
+    RoundTripStudent("erin", 11.0, {"sgd_step": SGD_IN_PLACE, "minimize": MINIMIZE_WITH_X0_DTYPE},
+                     cells={"test_sgd_step": 0, "test_sgd_step_hidden": 0,
+                            "test_minimize": 0, "test_minimize_hidden": 0},
+                     mistakes=("modified-input",), messages=("integer starting point",)),
 ]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from check_harness import case, fails
+from known_implementations import RoundTripStudent
 
 # === other correct implementations (the contract test checks that they pass) =======================
 
@@ -490,4 +491,37 @@ WRONG = [
             fails(None, "got shape (12,)"), "numerical_gradient-flat-result"),
     case("numerical_gradient", numgrad_list_of_rows, fails(None, "returned a list of arrays"),
             fails(None, "returned a list of arrays"), "numerical_gradient-list-of-rows"),
+]
+
+
+# The nbgrader round trip (tests/round_trips.py) ===================================================
+# The functions that call softmax and cross_entropy are checked with the reference's, so a mistake costs
+# only the tests of the function that has it, in nbgrader's own kernel too.
+
+SOFTMAX_WITHOUT_MAX = '''
+def softmax(y):
+    e = np.exp(y)
+    return e / e.sum(axis=1, keepdims=True)
+'''
+UNIFORM_SOFTMAX = '''
+def softmax(y):
+    return np.full(y.shape, 1.0 / y.shape[1])
+'''
+CROSS_ENTROPY_SUM = '''
+def cross_entropy(logits, labels):
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -log_probs[np.arange(len(labels)), labels].sum()
+'''
+
+ROUND_TRIP = [
+    # softmax without max-subtraction fails its self-check and its hidden test (both probe logits around 1000)
+    RoundTripStudent("carol", 18.0, {"softmax": SOFTMAX_WITHOUT_MAX},
+                     cells={"test_softmax": 0, "test_softmax_hidden": 0}, mistakes=("no-max-subtraction",)),
+    RoundTripStudent("dave", 0.0, text='{"cells": ['),
+    # deleted softmax's test cells (nbgrader restores and runs them), a uniform softmax and a summed loss
+    RoundTripStudent("erin", 15.0, {"softmax": UNIFORM_SOFTMAX, "cross_entropy": CROSS_ENTROPY_SUM},
+                     cells={"test_softmax": 0, "test_softmax_hidden": 0,
+                            "test_cross_entropy": 0, "test_cross_entropy_hidden": 0},
+                     deleted_cells=("test_softmax", "test_softmax_hidden")),
 ]
