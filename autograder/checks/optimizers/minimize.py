@@ -17,8 +17,9 @@ from autograder.checks.optimizers.problems import (
     VISIBLE_STEPS,
     quadratic_problem,
 )
-from autograder.compare import assert_trajectory, call_unchanged
+from autograder.compare import assert_trajectory
 from autograder.reference import optimizers as ref
+from autograder.student_calls import call_unchanged
 
 
 def _with_state_reset(grad_fn, x0: np.ndarray, step: Callable, num_steps: int) -> np.ndarray:

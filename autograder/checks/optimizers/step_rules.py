@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from autograder.compare import call_unchanged, returned_arrays
+from autograder.compare import returned_arrays
+from autograder.student_calls import call_unchanged
 
 
 def _call_rule(function: Callable, what: str | None, names: Sequence[str], *args, **kwargs) -> list[np.ndarray]:

@@ -20,8 +20,9 @@ from autograder.checks.softmax_cross_entropy.mistakes import (
     gradient_mistakes,
     softmax_without_max,
 )
-from autograder.compare import as_numeric_array, assert_close, assert_floating, assert_shape, call_unchanged
+from autograder.compare import as_numeric_array, assert_close, assert_floating, assert_shape
 from autograder.reference import softmax_cross_entropy as ref
+from autograder.student_calls import call_unchanged
 
 
 def _check_one_hot_on(one_hot: Callable, labels: np.ndarray, num_classes: int, what: str):

@@ -18,8 +18,9 @@ from autograder.checks.softmax_cross_entropy.inputs import (
     underflow_logits,
 )
 from autograder.checks.softmax_cross_entropy.mistakes import cross_entropy_mistakes, gradient_mistakes
-from autograder.compare import assert_close, call_unchanged, returned_tuple
+from autograder.compare import assert_close, returned_tuple
 from autograder.reference import softmax_cross_entropy as ref
+from autograder.student_calls import call_unchanged
 
 
 def _linear_loss_mistakes(scores: np.ndarray, labels: np.ndarray, expected_loss: float, no_bias_loss: float):

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import numpy as np
 
 from autograder.checks.softmax_cross_entropy.inputs import VISIBLE_SEED
-from autograder.compare import assert_close, call_unchanged
+from autograder.compare import assert_close
+from autograder.student_calls import call_unchanged
 
 
 def _check_numerical_gradient_on(numerical_gradient, f, x, expected, what, rtol, atol, mistakes=None, **kw):

@@ -20,8 +20,9 @@ from autograder.checks.softmax_cross_entropy.inputs import (
     underflow_logits,
 )
 from autograder.checks.softmax_cross_entropy.mistakes import softmax_global_max, softmax_over_batch, softmax_without_max
-from autograder.compare import as_numeric_array, assert_close, assert_floating, call_unchanged, fail
+from autograder.compare import as_numeric_array, assert_close, assert_floating, fail
 from autograder.reference import softmax_cross_entropy as ref
+from autograder.student_calls import call_unchanged
 
 
 def _check_softmax_on(softmax: Callable, y: np.ndarray, what: str, rtol: float, atol: float,
