@@ -221,9 +221,10 @@ def assert_trajectory(actual: Any, expected: Any, what: str,
                       mistakes: Callable[[], Mapping[str, Any]] = dict, *, rtol: float) -> None:
     """Fail unless ``actual`` equals ``expected`` to ``rtol`` relative to the largest entry of ``expected``.
 
-    For results that come from many steps, such as an optimizer's trajectory (T, ...) whose row k is the
-    state after k steps: rounding grows with the steps, so every entry is held to the same absolute
-    tolerance. The failure names the first differing entry (its row: the first step that differs).
+    For results of many steps, such as an optimizer's trajectory (T, ...) whose row k is the state after
+    k steps, or the parameters after an epoch of training: rounding grows with the steps, so every entry
+    is held to the same absolute tolerance. The failure names the first differing entry (in a trajectory,
+    its row is the first step that differs).
     mistakes: returns {known mistake (a key of ``HINTS``): the result that mistake gives}; called only
         when the comparison fails, as each of those results costs a run.
     """

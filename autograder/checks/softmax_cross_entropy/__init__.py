@@ -13,7 +13,7 @@ the seed. Each failure names a known mistake when it recognises one.
 
 One mistake, one penalty: a function that may call the student's earlier functions (the classifier calls
 ``cross_entropy``, ``cross_entropy_grad`` calls ``softmax``) is checked with the reference's versions of
-those in their place (:func:`autograder.compare.run_with_reference_helpers`), so a wrong ``softmax``
+those in their place (:func:`autograder.student_calls.run_with_reference_helpers`), so a wrong ``softmax``
 costs only ``softmax``'s tests.
 
 One module per part: :mod:`.softmax` (softmax, softmax_jacobian), :mod:`.cross_entropy` (one_hot,

@@ -1,6 +1,6 @@
 """One mistake, one penalty in ``02-softmax-cross-entropy``: the earlier functions each function may call, and
 checking it with the reference's versions of them in their place
-(:func:`autograder.compare.run_with_reference_helpers`), so a wrong ``softmax`` costs only ``softmax``'s
+(:func:`autograder.student_calls.run_with_reference_helpers`), so a wrong ``softmax`` costs only ``softmax``'s
 tests."""
 from __future__ import annotations
 
