@@ -1,20 +1,20 @@
 """What runs inside the sandbox: the student's code cells, then the student's functions on request.
 
 Started by :mod:`autograder.grading.sandbox` as ``python -m cnn2_runner.student_runner READ_FD WRITE_FD
-LIMITS_JSON``: inside the sandbox this file and :mod:`autograder.grading.rpc` are all there is of the
-course's code (a package ``cnn2_runner`` of these two files, beside numpy), so it imports nothing else of
-``autograder``. Nor can the student's code: ``torch`` and ``autograder`` are not there, and importing
-them fails with a message saying so (:data:`NOT_AVAILABLE`). In the capstone's sandbox (``"torch"`` in
-its limits) torch is there, without its optimizers, and the package holds
-:mod:`autograder.grading.torch_driver` too, which the runner prepares before any student code runs.
-It lowers its own resource limits, says ``hello``, receives the code cells to run (``run``), runs them
-one by one as a notebook would (an exception ends that cell, not the run, and is reported), reports
-after each cell (``cell``), then reports the names the cells defined (``ready``) and lends the grader
-functions of its own (``lent``: ``call_with_names``, and the torch driver's), and answers calls of the
-student's functions until the grader closes the pipe. Through ``call_with_names`` the grader calls a student's
+LIMITS_JSON``: inside the sandbox this file and the protocol's three (:mod:`autograder.grading.rpc`,
+``plain_data`` and ``wire``) are all there is of the course's code (a package ``cnn2_runner`` of these four
+files, beside numpy), so it imports nothing else of ``autograder``. Nor can the student's code: ``torch``
+and ``autograder`` are not there, and importing them fails with a message saying so (:data:`NOT_AVAILABLE`).
+In the capstone's sandbox (``"torch"`` in its limits) torch is there, without its optimizers, and the
+package holds :mod:`autograder.grading.torch_driver` too, which the runner prepares before any student code
+runs. It lowers its own resource limits, says ``hello``, receives the code cells to run (``run``), runs them
+one by one as a notebook would (an exception ends that cell, not the run, and is reported), reports after
+each cell (``cell``), then reports the names the cells defined (``ready``) and lends the grader functions of
+its own (``lent``: ``call_with_names``, and the torch driver's), and answers calls of the student's
+functions until the grader closes the pipe. Through ``call_with_names`` the grader calls a student's
 function with the reference's versions of other functions bound in the notebook's namespace (a check of
-``linear_softmax_loss_and_grads`` lends the reference ``cross_entropy``), so that a mistake in one
-function costs only that function's tests.
+``linear_softmax_loss_and_grads`` lends the reference ``cross_entropy``), so that a mistake in one function
+costs only that function's tests.
 
 Nothing here is trusted by the grader: the student's code runs in this process and may change
 anything in it; what comes out is only plain data (see :mod:`autograder.grading.rpc`). The grader turns
