@@ -10,7 +10,7 @@ the result with the known mistakes' results) and the failed requirement in the g
 is all a hidden test may show, since the function chose those after seeing the hidden input.
 
 Calling the student's function (crashes, inputs that must stay unchanged, the reference's helpers in
-place of the student's) is :mod:`autograder.student_calls`; its names can be imported from here too.
+place of the student's) is :mod:`autograder.student_calls`.
 """
 from __future__ import annotations
 
@@ -246,18 +246,3 @@ def assert_unchanged(original: np.ndarray, after: np.ndarray, what: str) -> None
     if after.shape != original.shape or not np.allclose(after, original, rtol=1e-12, atol=1e-15,
                                                         equal_nan=True):
         fail(what, "modified its input array in place.", "modified-input", "modified its input array in place.")
-
-
-# The functions that call a student's function live in autograder.student_calls, which builds on this
-# module; the checks may import them from here as well.
-_STUDENT_CALLS = ("NOT_AVAILABLE_WHEN_GRADED", "NOT_IMPLEMENTED", "call_student", "call_unchanged", "names_bound",
-                  "run_with_reference_helpers", "uses_unavailable_packages", "with_helpers")
-
-
-def __getattr__(name: str) -> Any:
-    """``autograder.compare.call_student`` and the others of ``_STUDENT_CALLS``, from
-    :mod:`autograder.student_calls` (imported on first use: it imports this module)."""
-    if name in _STUDENT_CALLS:
-        from autograder import student_calls
-        return getattr(student_calls, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

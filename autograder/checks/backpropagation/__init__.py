@@ -19,8 +19,8 @@ underflows), each failing one numerical mistake only, so that the mistake named 
 seed. Each failure names a known mistake when it recognises one.
 
 One mistake, one penalty: the network is checked with the reference's linear and ReLU layers in place of
-the student's (:func:`autograder.compare.run_with_reference_helpers`), so a wrong layer costs only that
-layer's tests.
+the student's (:func:`autograder.student_calls.run_with_reference_helpers`), so a wrong layer costs only
+that layer's tests.
 
 One module per layer: :mod:`.linear`, :mod:`.activations` (ReLU, sigmoid, tanh), :mod:`.conv2d`,
 :mod:`.pooling` (max and average), :mod:`.two_layer_net`; what they share in :mod:`.layer_pair` (calling

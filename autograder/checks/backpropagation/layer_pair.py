@@ -7,15 +7,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from autograder.compare import (
-    as_numeric_array,
-    assert_close,
-    assert_floating,
-    assert_unchanged,
-    call_student,
-    fail,
-    returned_tuple,
-)
+from autograder.compare import as_numeric_array, assert_close, assert_floating, assert_unchanged, fail, returned_tuple
+from autograder.student_calls import call_student
 
 
 def written_shape(array: np.ndarray) -> str:

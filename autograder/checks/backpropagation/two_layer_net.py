@@ -10,17 +10,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.compare import (
-    as_numeric_array,
-    assert_close,
-    assert_floating,
-    assert_unchanged,
-    call_student,
-    fail,
-    returned_tuple,
-    run_with_reference_helpers,
-)
+from autograder.compare import as_numeric_array, assert_close, assert_floating, assert_unchanged, fail, returned_tuple
 from autograder.reference import backpropagation as ref
+from autograder.student_calls import call_student, run_with_reference_helpers
 
 from .seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.compare import as_numeric_array, assert_close, assert_floating, call_unchanged
+from autograder.compare import as_numeric_array, assert_close, assert_floating
+from autograder.student_calls import call_unchanged
 
 FLOAT32 = {"rtol": 1e-5, "atol": 1e-7}
 
