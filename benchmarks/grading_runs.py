@@ -29,10 +29,11 @@ MEMORY_TARGET = 2 * GIB
 DONE = (0, 1)
 
 
-def cnn2(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``cnn2 <args>`` (as ``python -m autograder.grading.cli``) in the course directory."""
+def cnn2(course: Path, *args: str, check: bool = False, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run ``cnn2 <args>`` (as ``python -m autograder.grading.cli``) in the course directory, its output
+    captured as text; ``check``: raise when it fails."""
     result = subprocess.run([sys.executable, "-m", "autograder.grading.cli", *args], cwd=course,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
         raise RuntimeError(f"cnn2 {' '.join(args)} exited with {result.returncode}:\n"
                            f"{result.stdout}\n{result.stderr}")
@@ -44,7 +45,7 @@ def released_course(folder: Path) -> Path:
     folder.mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", folder)
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, folder / "solutions" / ASSIGNMENT)
-    cnn2(folder, "release", ASSIGNMENT)
+    cnn2(folder, "release", ASSIGNMENT, check=True)
     return folder
 
 

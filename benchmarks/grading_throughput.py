@@ -111,7 +111,7 @@ def main() -> int:
             shutil.copytree(template, subset_batch)
             subset = write_batch(subset_batch, batch_kinds(args.stock_submissions, exclude=unsafe))
             work = Path(tmp) / "work"
-            seconds["subset"] = median_seconds(subset_batch, work, lambda c: cnn2(c, *jobs), args.repeats)
+            seconds["subset"] = median_seconds(subset_batch, work, lambda c: cnn2(c, *jobs, check=True), args.repeats)
             seconds["stock"] = median_seconds(subset_batch, work, stock_autograde, args.repeats)
 
     rows = [("cnn2 autograde, whole batch", args.submissions, "all")]

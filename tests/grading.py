@@ -19,6 +19,7 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from autograder.nbgrader_app import run_nbgrader
+from benchmarks.grading_runs import cnn2
 from notebook_code import ROOT, filled_release
 
 Submission = nbformat.NotebookNode | str | Callable[[Path, Path], "nbformat.NotebookNode | str"]
@@ -100,6 +101,22 @@ EXAM_SUBMISSIONS = {  # student -> what the submission is
     "cy": "a corrupt notebook",
 }
 ADA_TIMESTAMP = "2026-11-30 17:05:00.000000 UTC"
+# What both formgrader tests grade by hand for ada (short_1 2.5, long_1 6 + 1 extra credit, the automatic
+# test_answer_2 overridden to 2, short_2 left) as ``cnn2 export`` must show it: test -> columns
+ADA_EXPORTED = {
+    "short_1": {"status": "graded by hand", "points": "2.5"},
+    "long_1": {"points": "7.0", "extra_credit": "1.0"},
+    "test_answer_2": {"status": "graded by hand", "points": "2.0"},
+    "short_2": {"status": "to grade by hand", "points": ""},
+}
+
+
+def exported_columns(course: Path, student: str, wanted: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The columns of ``wanted`` (test -> columns) in ``student``'s rows of ``cnn2 export`` in ``course``."""
+    assert cnn2(course, "export", "-o", "grades.csv").returncode == 0
+    with open(course / "grades.csv", newline="") as f:
+        rows = {row["test"]: row for row in csv.DictReader(f) if row["student_id"] == student}
+    return {test: {column: rows[test][column] for column in columns} for test, columns in wanted.items()}
 
 
 def exam_practice_course(folder: Path) -> Path:

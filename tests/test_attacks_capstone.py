@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -21,6 +19,7 @@ import pytest
 from autograder.checks import capstone as checks
 from autograder.grading.sandbox import Limits
 from autograder.grading.verdict import NotebookVerdict, grade_notebook
+from benchmarks.grading_runs import cnn2
 from known_implementations.capstone import (
     ADAM_HEAD,
     ADAM_T_FROM_ZERO,
@@ -273,10 +272,6 @@ def test_every_fused_optimizer_kernel_refuses_in_the_sandbox(course):
 
 # --- one grading path: cnn2 autograde --------------------------------------------------------------
 
-def cnn2(course: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autograder.grading.cli", *args], cwd=course,
-                          capture_output=True, text=True, timeout=900)
-
 
 def test_cnn2_autograde_grades_the_capstone_in_the_sandbox(tmp_path):
     course = tmp_path / "course"
@@ -292,7 +287,7 @@ def test_cnn2_autograde_grades_the_capstone_in_the_sandbox(tmp_path):
         path.parent.mkdir(parents=True)
         nbformat.write(filled_release(release, source, overrides), path)
     assert cnn2(course, "collect", ASSIGNMENT, str(tmp_path / "download")).returncode == 0
-    graded = cnn2(course, "autograde", ASSIGNMENT, "-j", "2")
+    graded = cnn2(course, "autograde", ASSIGNMENT, "-j", "2", timeout=900)
     assert graded.returncode == 0, graded.stdout + graded.stderr
     exported = cnn2(course, "export", "-o", "grades.csv")
     assert exported.returncode == 0, exported.stdout + exported.stderr

@@ -98,18 +98,19 @@ def _complex_keys(n: int) -> tuple[str, bytes]:
      "more than 1000 dict keys that are not strings"),
 ])
 def test_a_message_past_a_limit_is_refused_quickly(value, words):
-    started = time.monotonic()
+    # this process's CPU time, not the wall clock: other processes loading the machine do not count
+    started = time.process_time()
     with pytest.raises(ProtocolError, match=words):
         _received(_message(value))
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
 
 
 def test_keys_that_all_collide_are_refused_before_the_dict_is_built():
     value, data = _complex_keys(50_000)  # built, the dict would take about 10^9 comparisons
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(ProtocolError, match="a dict key of type complex128"):
         _received(_message(value), data)
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
 
 
 def test_a_json_part_over_its_limit_is_refused_from_the_header():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import sqlite3
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from nbgrader.coursedir import CourseDirectory
 
 from autograder.grading.export import write_csv
 from benchmarks.grading_batch import KINDS  # submission kinds, with their scores
-from benchmarks.grading_runs import released_course
+from benchmarks.grading_runs import cnn2, released_course
 
 ASSIGNMENT = "02-softmax-cross-entropy"
 NB = "softmax_cross_entropy"
@@ -38,10 +37,6 @@ SUBMISSIONS = {  # Canvas name, user id, kind; enot submits nothing
 }
 HIDDEN_TEST_CODE = ["check_softmax_edge_cases", "BEGIN HIDDEN TESTS", "seed=20261", "import"]
 
-
-def cnn2(course: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autograder.grading.cli", *args], cwd=course,
-                          capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ from autograder.grading.pipeline import autograde, summary_table
 from autograder.grading.records import cell_grades, verdict_records
 from autograder.grading.verdict import NotebookVerdict, TestVerdict
 from autograder.grading.workers import OUT_OF_MEMORY_REASON
+from benchmarks.grading_runs import cnn2
 from benchmarks.process_memory import session_processes
 from notebook_code import ROOT
 from postgres import PostgresServer
@@ -157,8 +158,7 @@ def template(tmp_path_factory, backend, request) -> Path:
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, folder / "solutions" / ASSIGNMENT)
     if backend == "postgresql":
         use_gradebook(folder, request.getfixturevalue("postgres").create_database("template"))
-    release = subprocess.run([sys.executable, "-m", "autograder.grading.cli", "release", ASSIGNMENT], cwd=folder,
-                             capture_output=True, text=True)
+    release = cnn2(folder, "release", ASSIGNMENT)
     assert release.returncode == 0, release.stdout + release.stderr
     return folder
 
