@@ -14,14 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_SEED
 from autograder.compare import as_numeric_array, assert_close, assert_floating, fail, number
 from autograder.reference import image_classification as ref
 from autograder.student_calls import call_student, call_unchanged
-
-VISIBLE_SEED = 0
-# Which inputs a requirement case uses: the self-check's or the hidden test's.
-VISIBLE, HIDDEN = "visible", "hidden"
-
 
 # --- flatten_images --------------------------------------------------------------------------------
 

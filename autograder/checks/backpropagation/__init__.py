@@ -24,9 +24,11 @@ that layer's tests.
 
 One module per layer: :mod:`.linear`, :mod:`.activations` (ReLU, sigmoid, tanh), :mod:`.conv2d`,
 :mod:`.pooling` (max and average), :mod:`.two_layer_net`; what they share in :mod:`.layer_pair` (calling
-a forward/backward pair) and :mod:`.seeds` (which inputs a check draws).
+a forward/backward pair).
 """
 from __future__ import annotations
+
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 
 from .activations import (
     EXTREMES,
@@ -40,7 +42,6 @@ from .activations import (
 from .conv2d import check_conv2d, check_conv2d_edge_cases
 from .linear import check_linear, check_linear_edge_cases
 from .pooling import check_avg_pool2d, check_avg_pool2d_edge_cases, check_max_pool2d, check_max_pool2d_edge_cases
-from .seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from .two_layer_net import (
     NET_CASES,
     REFERENCE_LAYERS,

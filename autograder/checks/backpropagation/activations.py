@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.reference import backpropagation as ref
 
 from .layer_pair import LayerPair, written_shape
-from .seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 
 
 def _check_activation_on(layer, forward, backward, x, reference, reference_grad, about, out_mistakes,

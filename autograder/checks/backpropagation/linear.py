@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.reference import backpropagation as ref
 
 from .layer_pair import LayerPair, assert_bias_gradient, written_shape
-from .seeds import VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 
 
 def _check_linear_on(forward, backward, x, W, b, rng):

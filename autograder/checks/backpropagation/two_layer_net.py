@@ -10,11 +10,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.compare import as_numeric_array, assert_close, assert_floating, assert_unchanged, fail, returned_tuple
 from autograder.reference import backpropagation as ref
 from autograder.student_calls import call_student, run_with_reference_helpers
-
-from .seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 
 
 def _log_softmax(scores: np.ndarray) -> np.ndarray:

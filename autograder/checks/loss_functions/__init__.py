@@ -12,9 +12,11 @@ seed. Each failure names a known mistake when it recognises one.
 One module per loss: :mod:`.binary_hinge`, :mod:`.multiclass_hinge` (Weston-Watkins),
 :mod:`.crammer_singer`, :mod:`.regression` (L1, L2, smooth L1); what they share in :mod:`.value_check`
 (calling the student's function and comparing its value), :mod:`.multiclass_inputs` (the two
-multi-class losses' inputs) and :mod:`.seeds` (which inputs a check draws).
+multi-class losses' inputs).
 """
 from __future__ import annotations
+
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 
 from .binary_hinge import (
     check_binary_hinge_grad,
@@ -35,7 +37,6 @@ from .multiclass_hinge import (
     check_multiclass_hinge_loss_edge_cases,
 )
 from .regression import (
-    REGRESSION_FUNCTIONS,
     check_l1_grad,
     check_l1_grad_edge_cases,
     check_l1_loss,
@@ -49,7 +50,6 @@ from .regression import (
     check_smooth_l1_loss,
     check_smooth_l1_loss_edge_cases,
 )
-from .seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from .value_check import FLOAT32
 
 __all__ = [
@@ -63,5 +63,5 @@ __all__ = [
     "check_l2_loss", "check_l2_loss_edge_cases", "check_l2_grad", "check_l2_grad_edge_cases",
     "check_smooth_l1_loss", "check_smooth_l1_loss_edge_cases",
     "check_smooth_l1_grad", "check_smooth_l1_grad_edge_cases",
-    "VISIBLE_SEED", "VISIBLE_REQUIREMENTS_SEED", "VISIBLE", "HIDDEN", "FLOAT32", "REGRESSION_FUNCTIONS",
+    "VISIBLE_SEED", "VISIBLE_REQUIREMENTS_SEED", "VISIBLE", "HIDDEN", "FLOAT32",
 ]

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.reference import loss_functions as ref
 
-from .seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from .value_check import FLOAT32, assert_value, gradient_mistakes
 
 

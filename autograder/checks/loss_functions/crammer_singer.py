@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.reference import loss_functions as ref
 
 from .multiclass_inputs import close_call_multiclass, multiclass_problem, on_margin_multiclass
-from .seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from .value_check import FLOAT32, assert_value, gradient_mistakes
 
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.reference import loss_functions as ref
 
 from .multiclass_inputs import active_only_for_wide_margin, multiclass_problem, on_margin_multiclass, variant
-from .seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from .value_check import FLOAT32, assert_value, gradient_mistakes
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .seeds import HIDDEN
+from autograder.checks.seeds import HIDDEN
 
 
 def variant(scores: np.ndarray, labels: np.ndarray, which: str):

@@ -2,19 +2,17 @@
 (``F.l1_loss``), L2 (``F.mse_loss``) and smooth L1 (``F.smooth_l1_loss``, with ``beta``), each a loss
 ``<name>_loss(pred, target)`` (a number) and a gradient ``<name>_grad(pred, target)`` shaped like pred.
 
-The six are checked alike, by one driver that knows each one's mistakes; their checks
-(``check_l1_loss(l1_loss)``, ``check_l1_loss_edge_cases(l1_loss, seed)``, ...) are made from the
-table :data:`REGRESSION_FUNCTIONS`."""
+The six are checked alike, by one driver that knows each one's mistakes; each public check names the
+function it hands to it."""
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.reference import loss_functions as ref
 
-from .seeds import VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from .value_check import FLOAT32, assert_value, gradient_mistakes
 
 
@@ -118,52 +116,63 @@ def _regression_requirements(name: str, function: Callable, rng: np.random.Gener
                          f"{name}{f' with beta={beta}' if beta else ''} on float32 inputs", beta=beta, **FLOAT32)
 
 
-# The regression functions the notebook defines: name -> (its arguments, what its visible check compares
-# it with). Their checks, named and documented for the notebook, are made from it by _regression_checks.
-REGRESSION_FUNCTIONS = {
-    "l1_loss": ("pred, target", ": mean |pred - target| (``F.l1_loss``)"),
-    "l1_grad": ("pred, target", " against autograd, shaped like pred"),
-    "l2_loss": ("pred, target", ": mean (pred - target)^2 (``F.mse_loss``)"),
-    "l2_grad": ("pred, target", " against autograd, shaped like pred"),
-    "smooth_l1_loss": ("pred, target, beta=1.0", " (``F.smooth_l1_loss``), with the default beta and with beta=2.0"),
-    "smooth_l1_grad": ("pred, target, beta=1.0", " against autograd, with the default beta and with beta=2.0"),
-}
+def check_l1_loss(l1_loss: Callable) -> None:
+    """Visible check of ``l1_loss(pred, target)``: mean |pred - target| (``F.l1_loss``)."""
+    _visible_regression_check("l1_loss", l1_loss)
 
 
-def _hidden_requirements(name: str) -> str:
-    """What the hidden check of ``name`` tries (see :func:`_regression_requirements`), for its docstring."""
-    betas = "small, large and zero beta, " if name.startswith("smooth_l1") else ""
-    zeros = "subgradient 0 where pred == target" if name == "l1_grad" else "residuals exactly 0"
-    return f"{betas}{zeros}, (N, Q) inputs, a batch of one, float32"
+def check_l1_loss_edge_cases(l1_loss: Callable, seed: int) -> None:
+    """Hidden check: residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
+    _hidden_regression_check("l1_loss", l1_loss, seed)
 
 
-def _regression_checks(name: str) -> tuple[Callable, Callable]:
-    """``check_<name>(<name>)`` and ``check_<name>_edge_cases(<name>, seed)``: the visible and the hidden
-    check of the student's regression function ``name``, with the names, docstrings and signatures of
-    hand-written checks (the student's function may be passed by its name, the seed as ``seed=``)."""
-    arguments, compared_with = REGRESSION_FUNCTIONS[name]
-    student = inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="Callable")
-    seed = inspect.Parameter("seed", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="int")
-    visible_signature = inspect.Signature([student], return_annotation="None")
-    hidden_signature = inspect.Signature([student, seed], return_annotation="None")
-
-    def visible(*args, **kwargs) -> None:
-        _visible_regression_check(name, *visible_signature.bind(*args, **kwargs).args)
-
-    def hidden(*args, **kwargs) -> None:
-        _hidden_regression_check(name, *hidden_signature.bind(*args, **kwargs).args)
-
-    visible.__name__ = visible.__qualname__ = f"check_{name}"
-    hidden.__name__ = hidden.__qualname__ = f"check_{name}_edge_cases"
-    visible.__doc__ = f"Visible check of ``{name}({arguments})``{compared_with}."
-    hidden.__doc__ = f"Hidden check: {_hidden_requirements(name)}."
-    visible.__signature__, hidden.__signature__ = visible_signature, hidden_signature
-    return visible, hidden
+def check_l1_grad(l1_grad: Callable) -> None:
+    """Visible check of ``l1_grad(pred, target)`` against autograd, shaped like pred."""
+    _visible_regression_check("l1_grad", l1_grad)
 
 
-check_l1_loss, check_l1_loss_edge_cases = _regression_checks("l1_loss")
-check_l1_grad, check_l1_grad_edge_cases = _regression_checks("l1_grad")
-check_l2_loss, check_l2_loss_edge_cases = _regression_checks("l2_loss")
-check_l2_grad, check_l2_grad_edge_cases = _regression_checks("l2_grad")
-check_smooth_l1_loss, check_smooth_l1_loss_edge_cases = _regression_checks("smooth_l1_loss")
-check_smooth_l1_grad, check_smooth_l1_grad_edge_cases = _regression_checks("smooth_l1_grad")
+def check_l1_grad_edge_cases(l1_grad: Callable, seed: int) -> None:
+    """Hidden check: subgradient 0 where pred == target, (N, Q) inputs, a batch of one, float32."""
+    _hidden_regression_check("l1_grad", l1_grad, seed)
+
+
+def check_l2_loss(l2_loss: Callable) -> None:
+    """Visible check of ``l2_loss(pred, target)``: mean (pred - target)^2 (``F.mse_loss``)."""
+    _visible_regression_check("l2_loss", l2_loss)
+
+
+def check_l2_loss_edge_cases(l2_loss: Callable, seed: int) -> None:
+    """Hidden check: residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
+    _hidden_regression_check("l2_loss", l2_loss, seed)
+
+
+def check_l2_grad(l2_grad: Callable) -> None:
+    """Visible check of ``l2_grad(pred, target)`` against autograd, shaped like pred."""
+    _visible_regression_check("l2_grad", l2_grad)
+
+
+def check_l2_grad_edge_cases(l2_grad: Callable, seed: int) -> None:
+    """Hidden check: residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
+    _hidden_regression_check("l2_grad", l2_grad, seed)
+
+
+def check_smooth_l1_loss(smooth_l1_loss: Callable) -> None:
+    """Visible check of ``smooth_l1_loss(pred, target, beta=1.0)`` (``F.smooth_l1_loss``), with the
+    default beta and with beta=2.0."""
+    _visible_regression_check("smooth_l1_loss", smooth_l1_loss)
+
+
+def check_smooth_l1_loss_edge_cases(smooth_l1_loss: Callable, seed: int) -> None:
+    """Hidden check: small, large and zero beta, residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
+    _hidden_regression_check("smooth_l1_loss", smooth_l1_loss, seed)
+
+
+def check_smooth_l1_grad(smooth_l1_grad: Callable) -> None:
+    """Visible check of ``smooth_l1_grad(pred, target, beta=1.0)`` against autograd, with the default
+    beta and with beta=2.0."""
+    _visible_regression_check("smooth_l1_grad", smooth_l1_grad)
+
+
+def check_smooth_l1_grad_edge_cases(smooth_l1_grad: Callable, seed: int) -> None:
+    """Hidden check: small, large and zero beta, residuals exactly 0, (N, Q) inputs, a batch of one, float32."""
+    _hidden_regression_check("smooth_l1_grad", smooth_l1_grad, seed)

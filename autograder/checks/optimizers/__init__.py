@@ -18,19 +18,11 @@ the known mistakes' rules in :mod:`.step_rules`.
 from autograder.checks.optimizers.adam import ADAM_DEFAULTS, check_adam_step, check_adam_step_edge_cases
 from autograder.checks.optimizers.minimize import check_minimize, check_minimize_edge_cases
 from autograder.checks.optimizers.momentum import check_momentum_step, check_momentum_step_edge_cases
-from autograder.checks.optimizers.problems import (
-    HIDDEN,
-    HIDDEN_STEPS,
-    ROWS,
-    RTOL,
-    VISIBLE,
-    VISIBLE_REQUIREMENTS_SEED,
-    VISIBLE_SEED,
-    VISIBLE_STEPS,
-)
+from autograder.checks.optimizers.problems import HIDDEN_STEPS, ROWS, RTOL, VISIBLE_STEPS
 from autograder.checks.optimizers.rmsprop import RMSPROP_DEFAULTS, check_rmsprop_step, check_rmsprop_step_edge_cases
 from autograder.checks.optimizers.sgd import check_sgd_step, check_sgd_step_edge_cases
 from autograder.checks.optimizers.step_rules import ADAM_MISTAKES, RMSPROP_MISTAKES
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 
 __all__ = [
     "ADAM_DEFAULTS", "ADAM_MISTAKES", "HIDDEN", "HIDDEN_STEPS", "RMSPROP_DEFAULTS", "RMSPROP_MISTAKES", "ROWS", "RTOL",

@@ -7,15 +7,8 @@ from collections.abc import Callable
 import numpy as np
 
 from autograder.checks.optimizers import step_rules
-from autograder.checks.optimizers.problems import (
-    HIDDEN_STEPS,
-    ROWS,
-    RTOL,
-    VISIBLE_REQUIREMENTS_SEED,
-    VISIBLE_SEED,
-    VISIBLE_STEPS,
-    quadratic_problem,
-)
+from autograder.checks.optimizers.problems import HIDDEN_STEPS, ROWS, RTOL, VISIBLE_STEPS, quadratic_problem
+from autograder.checks.seeds import VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.compare import assert_trajectory
 from autograder.reference import optimizers as ref
 

@@ -6,17 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.checks.optimizers.problems import (
-    HIDDEN,
-    HIDDEN_STEPS,
-    ROWS,
-    RTOL,
-    VISIBLE,
-    VISIBLE_REQUIREMENTS_SEED,
-    VISIBLE_SEED,
-    VISIBLE_STEPS,
-    quadratic_problem,
-)
+from autograder.checks.optimizers.problems import HIDDEN_STEPS, ROWS, RTOL, VISIBLE_STEPS, quadratic_problem
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.compare import assert_trajectory
 from autograder.reference import optimizers as ref
 from autograder.student_calls import call_unchanged

@@ -11,12 +11,11 @@ from autograder.checks.optimizers.problems import (
     HIDDEN_STEPS,
     ROWS,
     RTOL,
-    VISIBLE_REQUIREMENTS_SEED,
-    VISIBLE_SEED,
     VISIBLE_STEPS,
     quadratic_problem,
     step_schedule,
 )
+from autograder.checks.seeds import VISIBLE_REQUIREMENTS_SEED, VISIBLE_SEED
 from autograder.compare import assert_trajectory
 from autograder.reference import optimizers as ref
 

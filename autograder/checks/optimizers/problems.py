@@ -9,10 +9,6 @@ import numpy as np
 
 from autograder.optim_problems import random_quadratic
 
-VISIBLE_SEED = 0
-VISIBLE_REQUIREMENTS_SEED = 1  # the self-check's random problems for the requirement cases
-# Which fixed inputs a requirement case uses: the self-check's or the hidden test's.
-VISIBLE, HIDDEN = "visible", "hidden"
 RTOL = 1e-10          # relative to the largest entry of the compared trajectory
 VISIBLE_STEPS = 100
 HIDDEN_STEPS = 150

@@ -21,6 +21,7 @@ cross_entropy, cross_entropy_grad), :mod:`.linear_classifier`, :mod:`.numerical_
 :mod:`.inputs`, the known mistakes' results in :mod:`.mistakes`, the reference's functions in place of
 the student's in :mod:`.calls`.
 """
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_SEED
 from autograder.checks.softmax_cross_entropy.calls import CALLS, REFERENCE_FUNCTIONS
 from autograder.checks.softmax_cross_entropy.cross_entropy import (
     check_cross_entropy,
@@ -30,7 +31,7 @@ from autograder.checks.softmax_cross_entropy.cross_entropy import (
     check_one_hot,
     check_one_hot_edge_cases,
 )
-from autograder.checks.softmax_cross_entropy.inputs import HIDDEN, ROWS_APART, SHIFTS, VISIBLE, VISIBLE_SEED
+from autograder.checks.softmax_cross_entropy.inputs import ROWS_APART, SHIFTS
 from autograder.checks.softmax_cross_entropy.linear_classifier import (
     check_linear_softmax_loss_and_grads,
     check_linear_softmax_loss_and_grads_edge_cases,

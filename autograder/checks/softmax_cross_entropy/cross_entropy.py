@@ -6,15 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_SEED
 from autograder.checks.softmax_cross_entropy.calls import on_its_own
-from autograder.checks.softmax_cross_entropy.inputs import (
-    HIDDEN,
-    VISIBLE,
-    VISIBLE_SEED,
-    fixed_stability_cases,
-    huge_logits,
-    logits_and_labels,
-)
+from autograder.checks.softmax_cross_entropy.inputs import fixed_stability_cases, huge_logits, logits_and_labels
 from autograder.checks.softmax_cross_entropy.mistakes import (
     cross_entropy_mistakes,
     gradient_mistakes,

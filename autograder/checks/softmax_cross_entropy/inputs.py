@@ -9,9 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-VISIBLE_SEED = 0
-# Which fixed inputs a requirement case uses: the self-check's or the hidden test's.
-VISIBLE, HIDDEN = "visible", "hidden"
+from autograder.checks.seeds import HIDDEN, VISIBLE
 
 
 def logits_and_labels(rng: np.random.Generator, n: int, c: int, scale: float = 3.0):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.checks.softmax_cross_entropy.inputs import VISIBLE_SEED
+from autograder.checks.seeds import VISIBLE_SEED
 from autograder.compare import assert_close
 from autograder.student_calls import call_unchanged
 

@@ -6,13 +6,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from autograder.checks.seeds import HIDDEN, VISIBLE, VISIBLE_SEED
 from autograder.checks.softmax_cross_entropy.calls import on_its_own
 from autograder.checks.softmax_cross_entropy.inputs import (
-    HIDDEN,
     ROWS_APART,
     SHIFTS,
-    VISIBLE,
-    VISIBLE_SEED,
     huge_logits,
     logits_and_labels,
     rows_apart_logits,
