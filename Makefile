@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist: WORKERS processes, each running whole test files (their module fixtures are built once);
+# WORKERS=0 runs the suite in this one process
+WORKERS ?= 2
+PARALLEL := -n $(WORKERS) --dist loadfile
 
 .PHONY: book book-strict test check lint system-packages exercises reference gpu-check clean
 
@@ -23,12 +27,12 @@ book-strict: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: $(STAMP) system-packages lint book-strict
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 # The fast part of the suite (a few minutes): no sandbox, nbgrader, browser or slow tests (markers in
 # tests/conftest.py), and no book build.
 check: $(STAMP) lint
-	$(BIN)/python -m pytest -q -m "not sandbox and not nbgrader and not browser and not slow"
+	$(BIN)/python -m pytest -q $(PARALLEL) -m "not sandbox and not nbgrader and not browser and not slow"
 
 # ruff, configured in pyproject.toml (line length 120; pycodestyle, pyflakes, import order)
 lint: $(STAMP)
