@@ -30,7 +30,7 @@ How: a sibling copy of the page (same folder, so relative links to ``_static/`` 
 gets a script that writes this report as JSON into ``<pre id="cnn2-report">``; chromium loads the copy with
 ``--dump-dom`` and the report is parsed out of the dumped DOM; the copy is deleted afterwards.
 
-Needs Debian's ``chromium`` (``make chromium``); ``CNN2_CHROMIUM`` names another binary.
+Needs Debian's ``chromium`` (``make system-packages``); ``CNN2_CHROMIUM`` names another binary.
 """
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def find_chromium() -> str:
         if found:
             return found
     raise BrowserError(
-        f"no chromium found (looked for {', '.join(candidates)}): install it with `make chromium` "
+        f"no chromium found (looked for {', '.join(candidates)}): install it with `make system-packages` "
         "(Debian: apt-get install -y chromium) or set CNN2_CHROMIUM to the browser binary"
     )
 
