@@ -392,8 +392,8 @@ WRONG = [
 # wrong implementation's own trajectories every time: 75 s instead of 150 s on one core.
 # (module, function, position of grad_fn among its arguments); a check's trajectory is memoised only
 # for its own step rules, the known mistakes, never for the function under test.
-MEMOISED = [(ref, "run_optimizer", 0), (ref, "lr_in_velocity_momentum", 0), (checks, "_sgd_trajectory", 1),
-            (checks, "_momentum_trajectory", 1), (checks, "_rmsprop_trajectory", 1), (checks, "_adam_trajectory", 1)]
+MEMOISED = [(ref, "run_optimizer", 0), (ref, "lr_in_velocity_momentum", 0), (checks, "sgd_trajectory", 1),
+            (checks, "momentum_trajectory", 1), (checks, "rmsprop_trajectory", 1), (checks, "adam_trajectory", 1)]
 
 
 def _fingerprint(value) -> object:

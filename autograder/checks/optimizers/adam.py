@@ -16,13 +16,13 @@ ADAM_DEFAULTS = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
 
 def _check_adam_on(adam_step: Callable, grad_fn, x0: np.ndarray, num_steps: int, hyper: dict, what: str) -> None:
-    actual_x, actual_m, actual_v = step_rules._adam_trajectory(adam_step, grad_fn, x0, num_steps, hyper, what)
+    actual_x, actual_m, actual_v = step_rules.adam_trajectory(adam_step, grad_fn, x0, num_steps, hyper, what)
     h = {**ADAM_DEFAULTS, **hyper}
     expected_x, states = ref.run_optimizer(grad_fn, x0, "adam", num_steps, h["lr"],
                                            betas=(h["beta1"], h["beta2"]), eps=h["eps"])
 
     def run(rule):
-        return step_rules._adam_trajectory(rule, grad_fn, x0, num_steps, hyper)
+        return step_rules.adam_trajectory(rule, grad_fn, x0, num_steps, hyper)
 
     def corrected_moments():
         return run(step_rules.adam_returns_corrected_moments)

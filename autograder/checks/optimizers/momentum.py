@@ -27,7 +27,7 @@ def _signed_like(actual: np.ndarray, velocities: np.ndarray) -> np.ndarray:
 
 def _check_momentum_on(momentum_step: Callable, grad_fn, x0: np.ndarray, lrs: np.ndarray, momentum: float,
                        nesterov: bool, what: str) -> None:
-    actual_x, actual_v = step_rules._momentum_trajectory(momentum_step, grad_fn, x0, lrs, momentum, nesterov, what)
+    actual_x, actual_v = step_rules.momentum_trajectory(momentum_step, grad_fn, x0, lrs, momentum, nesterov, what)
     expected_x, states = ref.run_optimizer(grad_fn, x0, "sgd", len(lrs), lrs, momentum=momentum,
                                            nesterov=nesterov)
 
@@ -36,7 +36,7 @@ def _check_momentum_on(momentum_step: Callable, grad_fn, x0: np.ndarray, lrs: np
 
     def mistakes():
         def run(rule):
-            return step_rules._momentum_trajectory(rule, grad_fn, x0, lrs, momentum, nesterov)[0]
+            return step_rules.momentum_trajectory(rule, grad_fn, x0, lrs, momentum, nesterov)[0]
         found = {"gradient-ascent": run(step_rules.momentum_ascent), "momentum-lr-in-velocity": lr_in_velocity()[0]}
         if nesterov:
             found["nesterov-ignored"] = ref.trajectory(grad_fn, x0, "sgd", len(lrs), lrs, momentum=momentum)

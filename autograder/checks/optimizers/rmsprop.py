@@ -26,12 +26,12 @@ def _check_rmsprop_on(rmsprop_step: Callable, grad_fn, x0: np.ndarray, lrs: np.n
                       what: str) -> None:
     """``hyper``: alpha and eps passed to the student's function, or None for all its defaults (lrs then
     holds torch's default learning rate at every step)."""
-    actual_x, actual_avg = step_rules._rmsprop_trajectory(rmsprop_step, grad_fn, x0, lrs, hyper, what)
+    actual_x, actual_avg = step_rules.rmsprop_trajectory(rmsprop_step, grad_fn, x0, lrs, hyper, what)
     h = {**RMSPROP_DEFAULTS, **(hyper or {})}
     expected_x, states = ref.run_optimizer(grad_fn, x0, "rmsprop", len(lrs), lrs, alpha=h["alpha"], eps=h["eps"])
 
     def run(rule):
-        return step_rules._rmsprop_trajectory(rule, grad_fn, x0, lrs, hyper)
+        return step_rules.rmsprop_trajectory(rule, grad_fn, x0, lrs, hyper)
 
     assert_trajectory(actual_x, expected_x, f"{what}: the parameters {ROWS}",
                       lambda: {key: run(rule)[0] for key, rule in step_rules.RMSPROP_MISTAKES.items()}, rtol=RTOL)

@@ -20,11 +20,11 @@ from autograder.reference import optimizers as ref
 
 
 def _check_sgd_on(sgd_step: Callable, grad_fn, x0: np.ndarray, lrs: np.ndarray, what: str) -> None:
-    actual = step_rules._sgd_trajectory(sgd_step, grad_fn, x0, lrs, what)
+    actual = step_rules.sgd_trajectory(sgd_step, grad_fn, x0, lrs, what)
     expected = ref.trajectory(grad_fn, x0, "sgd", len(lrs), lrs)
 
     def mistakes():
-        return {"gradient-ascent": step_rules._sgd_trajectory(step_rules.sgd_ascent, grad_fn, x0, lrs)}
+        return {"gradient-ascent": step_rules.sgd_trajectory(step_rules.sgd_ascent, grad_fn, x0, lrs)}
 
     assert_trajectory(actual, expected, f"{what}: the parameters {ROWS}", mistakes, rtol=RTOL)
 
