@@ -29,7 +29,7 @@ book-strict: $(STAMP)
 test: $(STAMP) system-packages lint book-strict
 	$(BIN)/python -m pytest $(PARALLEL)
 
-# The fast part of the suite (a few minutes): no sandbox, nbgrader, browser or slow tests (markers in
+# The fast part of the suite (about a minute): no sandbox, nbgrader, browser or slow tests (markers in
 # tests/conftest.py), and no book build.
 check: $(STAMP) lint
 	$(BIN)/python -m pytest -q $(PARALLEL) -m "not sandbox and not nbgrader and not browser and not slow"

@@ -48,12 +48,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{assignment.topic}: tests of assignment {assignment.slug}")
 
 
+def _params(item: pytest.Item) -> list:
+    """The values ``item`` is parametrized with (none for a test that is not)."""
+    return list(item.callspec.params.values()) if hasattr(item, "callspec") else []
+
+
 def _assignment_topics(item: pytest.Item) -> set[str]:
     """The topics of the assignments ``item`` tests: by its file's name, or by its parameters."""
     topics = {assignment.topic for assignment in ASSIGNMENTS
               if item.path.name in {f"test_{kind}_{assignment.topic}.py" for kind in TOPIC_FILE_KINDS}}
-    params = item.callspec.params.values() if hasattr(item, "callspec") else ()
-    return topics | {value.topic for value in params if isinstance(value, Assignment)}
+    return topics | {value.topic for value in _params(item) if isinstance(value, Assignment)}
 
 
 def _lacking() -> dict[str, str]:
@@ -79,8 +83,7 @@ def _skip_what_this_machine_cannot_run(items: list[pytest.Item]) -> None:
     lacking = _lacking()
     for item in items:
         kinds = {marker.name for marker in item.iter_markers()}
-        params = item.callspec.params.values() if hasattr(item, "callspec") else ()
-        if any(isinstance(value, str) and value == "postgresql" for value in params):
+        if any(isinstance(value, str) and value == "postgresql" for value in _params(item)):
             kinds.add("postgresql")
         for kind in sorted(kinds & set(lacking)):
             item.add_marker(pytest.mark.skip(reason=f"skipped here: {lacking[kind]}"))
