@@ -7,13 +7,14 @@ attack imports, the visible test's message says plainly that they are not availa
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from attack_course import grade, points, reporting_softmax, solution
+from attack_course import LIMITS, grade, points, reporting_softmax, solution
 from autograder.checks.softmax_cross_entropy import check_cross_entropy_grad, check_softmax
 from autograder.reference import softmax_cross_entropy as reference
 from notebook_code import ROOT
@@ -25,6 +26,9 @@ GRADER_SITE_PACKAGES = TORCH_FOLDER.parent
 TORCH_LIBRARY = next(TORCH_FOLDER.glob("lib/libtorch*.so*"))
 REFERENCE_FILE = ROOT / "autograder" / "reference" / "softmax_cross_entropy.py"
 NOT_AVAILABLE = "torch and autograder are not available when graded"
+# Walking the sandbox's whole file system takes about a second with the directory cache warm, but
+# 7-30 s cold on a busy 2-core machine (a clean CI machine): this test is about where files are, not time.
+FILE_SEARCH_LIMITS = replace(LIMITS, wall_seconds=300, total_seconds=400, cpu_seconds=300)
 
 IMPORTING_ATTACKS = {
     "import_torch": '''
@@ -116,7 +120,8 @@ for top in sorted(set(os.listdir("/")) - {"proc", "sys", "dev"}):
                       if name.split(".")[0] in ("torch", "autograder") or name.startswith("libtorch"))
 REPORT.append("searched")
 '''
-    verdict = grade(course, "file_search", solution(course, {"softmax": reporting_softmax(probe)}))
+    verdict = grade(course, "file_search", solution(course, {"softmax": reporting_softmax(probe)}),
+                    limits=FILE_SEARCH_LIMITS)
     assert verdict.tests[0].message.endswith("raised RuntimeError: searched")
 
 
