@@ -51,7 +51,6 @@ from pathlib import Path
 from benchmarks.grading_batch import ASSIGNMENT, HONEST, KINDS, MIX, batch_kinds, write_batch
 from benchmarks.grading_runs import (
     MEMORY_TARGET,
-    cnn2,
     measured_autograde,
     median_seconds,
     mismatches,
@@ -75,7 +74,6 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each pipeline (median)")
     args = parser.parse_args()
     unsafe = tuple(k for k, kind in KINDS.items() if not kind.stock_safe)
-    jobs = ["autograde", "-q", "-j", str(args.processes)]
     with tempfile.TemporaryDirectory(prefix="grading-throughput-") as tmp:
         template = released_course(Path(tmp) / "template")
         batch, subset_batch = Path(tmp) / "batch", Path(tmp) / "subset"
@@ -111,7 +109,8 @@ def main() -> int:
             shutil.copytree(template, subset_batch)
             subset = write_batch(subset_batch, batch_kinds(args.stock_submissions, exclude=unsafe))
             work = Path(tmp) / "work"
-            seconds["subset"] = median_seconds(subset_batch, work, lambda c: cnn2(c, *jobs, check=True), args.repeats)
+            seconds["subset"] = median_seconds(subset_batch, work,
+                                               lambda c: measured_autograde(c, args.processes), args.repeats)
             seconds["stock"] = median_seconds(subset_batch, work, stock_autograde, args.repeats)
 
     rows = [("cnn2 autograde, whole batch", args.submissions, "all")]
